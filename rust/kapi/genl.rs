@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Generic netlink: the family, request attributes, dump state and message
+//! building (`include/net/genetlink.h`, `include/net/netlink.h`).
+//!
+//! The ops table and attribute policies are C, generated at build time from
+//! the kernel's `Documentation/netlink/specs/wireguard.yaml` (see `Kbuild`),
+//! so validation is exactly the C driver's. The generated table calls the
+//! `extern "C"` entry points at the end of this file, which hand safe wrappers
+//! to `crate::netlink`.
+
+use super::bindings as b;
+use super::netdev::{
+    Net,
+    NetDevice,
+    NetDeviceRef, //
+};
+use core::{
+    cell::UnsafeCell,
+    ffi::{
+        c_int,
+        c_long,
+        CStr, //
+    },
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+use kernel::{
+    error::to_result,
+    prelude::*,
+    ThisModule, //
+};
+
+/// A generic netlink family, meant to live in a `static`.
+///
+/// # Invariants
+///
+/// The inner `genl_family` is written only by [`Family::register`] before it
+/// is registered; after that only the genetlink core touches it.
+pub(crate) struct Family(UnsafeCell<b::genl_family>);
+
+// SAFETY: all writes happen before registration, which publishes the struct.
+unsafe impl Sync for Family {}
+
+impl Family {
+    /// An unregistered, empty family.
+    pub(crate) const fn new() -> Self {
+        Self(UnsafeCell::new(pin_init::zeroed()))
+    }
+
+    fn as_raw(&self) -> *mut b::genl_family {
+        self.0.get()
+    }
+
+    /// Registers the family under `name` with the generated ops table.
+    pub(crate) fn register(
+        &'static self,
+        module: &'static ThisModule,
+        name: &CStr,
+        version: u32,
+    ) -> Result<FamilyRegistration> {
+        let fam = self.as_raw();
+        let name = name.to_bytes_with_nul();
+        // SAFETY: the family is not registered (a `FamilyRegistration` is
+        // the only proof of registration and registering twice is refused by
+        // the core before it reads anything we write below), so no one else
+        // reads it while we fill it in.
+        unsafe {
+            if name.len() > (*fam).name.len() {
+                return Err(EINVAL);
+            }
+            for (dst, src) in (*fam).name.iter_mut().zip(name) {
+                *dst = *src as _;
+            }
+            (*fam).version = version;
+            (*fam).module = module.as_ptr().cast();
+            (*fam).split_ops = (&raw const b::wireguard_nl_ops).cast();
+            (*fam).n_split_ops = b::wireguard_nl_ops.len() as _;
+            (*fam).set_netnsok(1);
+        }
+        // SAFETY: the family is fully initialised and lives forever.
+        to_result(unsafe { b::genl_register_family(fam) })?;
+        Ok(FamilyRegistration(self))
+    }
+}
+
+/// Proof that a [`Family`] is registered; unregisters it when dropped.
+pub(crate) struct FamilyRegistration(&'static Family);
+
+impl Drop for FamilyRegistration {
+    fn drop(&mut self) {
+        // SAFETY: the family is registered while this value exists.
+        unsafe { b::genl_unregister_family(self.0.as_raw()) };
+    }
+}
+
+/// Attributes of a request, as parsed and validated by the policy.
+pub(crate) struct Attrs<'a> {
+    attrs: *mut *mut b::nlattr,
+    max: usize,
+    _p: PhantomData<&'a b::nlattr>,
+}
+
+impl<'a> Attrs<'a> {
+    fn get(&self, attr: u32) -> Option<&'a b::nlattr> {
+        let i = attr as usize;
+        if self.attrs.is_null() || i > self.max {
+            return None;
+        }
+        // SAFETY: the core parsed into an array of `max + 1` entries, valid
+        // for the request (`'a`); entries are null or point into the message.
+        unsafe { (*self.attrs.add(i)).as_ref() }
+    }
+
+    fn payload(&self, attr: u32) -> Option<&'a [u8]> {
+        let nla = self.get(attr)?;
+        // SAFETY: `nla` is a validated attribute; its payload is `nla_len`
+        // bytes long inside the request message.
+        unsafe {
+            let len = b::wgrs_nla_len(nla) as usize;
+            Some(core::slice::from_raw_parts(b::wgrs_nla_data(nla).cast::<u8>(), len))
+        }
+    }
+
+    /// Whether attribute `attr` is present.
+    pub(crate) fn has(&self, attr: u32) -> bool {
+        self.get(attr).is_some()
+    }
+
+    /// A `u32` attribute (the policy has checked its size).
+    pub(crate) fn u32(&self, attr: u32) -> Option<u32> {
+        let p = self.payload(attr)?;
+        Some(u32::from_ne_bytes(p.get(..4)?.try_into().ok()?))
+    }
+
+    /// A NUL-terminated string attribute (the policy has checked the NUL).
+    pub(crate) fn str(&self, attr: u32) -> Option<&'a CStr> {
+        CStr::from_bytes_until_nul(self.payload(attr)?).ok()
+    }
+}
+
+/// A dump in progress (`struct netlink_callback`).
+pub(crate) struct Dump<'a>(&'a mut b::netlink_callback);
+
+impl<'a> Dump<'a> {
+    /// The request's attributes, parsed with the op's policy.
+    pub(crate) fn attrs(&mut self, max: u32) -> Attrs<'_> {
+        Attrs {
+            // SAFETY: the callback is a genetlink dump with a parsed policy.
+            attrs: unsafe { b::wgrs_genl_dump_attrs(self.0) },
+            max: max as usize,
+            _p: PhantomData,
+        }
+    }
+
+    /// The network namespace of the socket that asked for the dump.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: the request skb belongs to a live netlink socket.
+        unsafe { Net::from_raw(b::wgrs_sock_net_of_skb(self.0.skb)) }
+    }
+
+    /// The dump's private state words (`cb->args`), zero on the first call.
+    pub(crate) fn args(&mut self) -> &mut [c_long; 6] {
+        // SAFETY: `args` is one view of the callback's private context union,
+        // which the core zeroes before `start` and then leaves to us.
+        unsafe { &mut self.0.__bindgen_anon_1.args }
+    }
+
+    /// Keeps a device reference in the dump state (`cb->args[0]`) until
+    /// [`Dump::take_device`] gives it back in the `done` callback.
+    pub(crate) fn set_device(&mut self, dev: NetDeviceRef) {
+        self.args()[0] = dev.into_raw() as usize as c_long;
+    }
+
+    /// The device kept by [`Dump::set_device`].
+    pub(crate) fn device(&self) -> Option<&'a NetDevice> {
+        // SAFETY: reading the state word we own; see `args`.
+        let p = unsafe { self.0.__bindgen_anon_1.args[0] } as usize as *mut b::net_device;
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: the word holds a device reference that stays held until
+        // `done`, which cannot run while a dump part (lifetime `'a`) runs.
+        Some(unsafe { NetDevice::from_raw(p) })
+    }
+
+    /// Takes back the device reference kept by [`Dump::set_device`].
+    pub(crate) fn take_device(&mut self) -> Option<NetDeviceRef> {
+        let p = core::mem::replace(&mut self.args()[0], 0) as usize as *mut b::net_device;
+        // SAFETY: a non-zero word holds a reference from `into_raw`; zeroing
+        // the word first makes sure it is taken back only once.
+        NonNull::new(p).map(|p| unsafe { NetDeviceRef::from_raw(p) })
+    }
+
+    /// Sets the generation number checked by `genl_dump_check_consistent`.
+    pub(crate) fn set_seq(&mut self, seq: u32) {
+        self.0.seq = seq;
+    }
+}
+
+/// An output message buffer of a dump.
+pub(crate) struct MsgBuf<'a> {
+    skb: NonNull<b::sk_buff>,
+    _p: PhantomData<&'a mut b::sk_buff>,
+}
+
+/// The header of a message being written into a [`MsgBuf`].
+pub(crate) struct MsgHdr(NonNull<core::ffi::c_void>);
+
+/// A nested attribute being written into a [`MsgBuf`].
+pub(crate) struct Nest(NonNull<b::nlattr>);
+
+impl MsgBuf<'_> {
+    fn raw(&self) -> *mut b::sk_buff {
+        self.skb.as_ptr()
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: the skb is valid for the dump call.
+        unsafe { b::wgrs_skb_len(self.raw()) }
+    }
+
+    /// Starts a multi-part dump message for `cmd` and marks it inconsistent
+    /// if the generation changed since the previous part.
+    pub(crate) fn put_dump_header(
+        &mut self,
+        dump: &mut Dump<'_>,
+        family: &'static Family,
+        cmd: u8,
+    ) -> Result<MsgHdr> {
+        // SAFETY: skb, callback and family are valid; the family is registered
+        // (a dump for it is running).
+        let hdr = unsafe {
+            b::genlmsg_put(
+                self.raw(),
+                b::wgrs_netlink_cb_portid(dump.0.skb),
+                b::wgrs_nlmsg_seq(dump.0),
+                family.as_raw(),
+                b::WGRS_NLM_F_MULTI as c_int,
+                cmd,
+            )
+        };
+        let hdr = NonNull::new(hdr).ok_or(EMSGSIZE)?;
+        // SAFETY: `hdr` was just put into this skb for this dump.
+        unsafe { b::wgrs_genl_dump_check_consistent(dump.0, hdr.as_ptr()) };
+        Ok(MsgHdr(hdr))
+    }
+
+    /// Finishes a message started with [`MsgBuf::put_dump_header`].
+    pub(crate) fn end(&mut self, hdr: MsgHdr) {
+        // SAFETY: `hdr` belongs to this skb.
+        unsafe { b::wgrs_genlmsg_end(self.raw(), hdr.0.as_ptr()) }
+    }
+
+    /// Removes a message started with [`MsgBuf::put_dump_header`].
+    pub(crate) fn cancel(&mut self, hdr: MsgHdr) {
+        // SAFETY: `hdr` belongs to this skb.
+        unsafe { b::wgrs_genlmsg_cancel(self.raw(), hdr.0.as_ptr()) }
+    }
+
+    /// Appends attribute `attr` with payload `data`.
+    pub(crate) fn put(&mut self, attr: u32, data: &[u8]) -> Result {
+        let len = c_int::try_from(data.len()).map_err(|_| EMSGSIZE)?;
+        // SAFETY: `data` is readable for `len` bytes; the skb is valid.
+        to_result(unsafe { b::nla_put(self.raw(), attr as c_int, len, data.as_ptr().cast()) })
+            .map_err(|_| EMSGSIZE)
+    }
+
+    /// Appends a `u16` attribute.
+    pub(crate) fn put_u16(&mut self, attr: u32, v: u16) -> Result {
+        self.put(attr, &v.to_ne_bytes())
+    }
+
+    /// Appends a `u32` attribute.
+    pub(crate) fn put_u32(&mut self, attr: u32, v: u32) -> Result {
+        self.put(attr, &v.to_ne_bytes())
+    }
+
+    /// Appends a NUL-terminated string attribute.
+    pub(crate) fn put_str(&mut self, attr: u32, s: &CStr) -> Result {
+        self.put(attr, s.to_bytes_with_nul())
+    }
+
+    /// Opens a nested attribute.
+    pub(crate) fn nest_start(&mut self, attr: u32) -> Result<Nest> {
+        // SAFETY: the skb is valid.
+        let n = unsafe { b::wgrs_nla_nest_start(self.raw(), attr as c_int) };
+        NonNull::new(n).map(Nest).ok_or(EMSGSIZE)
+    }
+
+    /// Closes a nested attribute.
+    pub(crate) fn nest_end(&mut self, nest: Nest) {
+        // SAFETY: `nest` was opened in this skb.
+        unsafe { b::wgrs_nla_nest_end(self.raw(), nest.0.as_ptr()) }
+    }
+
+    /// Removes a nested attribute and everything in it.
+    pub(crate) fn nest_cancel(&mut self, nest: Nest) {
+        // SAFETY: `nest` was opened in this skb.
+        unsafe { b::wgrs_nla_nest_cancel(self.raw(), nest.0.as_ptr()) }
+    }
+}
+
+/// A `do` request (`struct genl_info`).
+pub(crate) struct Request<'a>(&'a mut b::genl_info);
+
+impl Request<'_> {
+    /// The request's attributes, parsed with the op's policy.
+    pub(crate) fn attrs(&self, max: u32) -> Attrs<'_> {
+        Attrs {
+            attrs: self.0.attrs,
+            max: max as usize,
+            _p: PhantomData,
+        }
+    }
+
+    /// The network namespace of the requesting socket.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: the request skb belongs to a live netlink socket.
+        unsafe { Net::from_raw(b::wgrs_sock_net_of_skb(self.0.skb)) }
+    }
+
+    /// Sets the extended-ack message returned with an error.
+    pub(crate) fn set_err_msg(&mut self, msg: &'static CStr) {
+        // SAFETY: `info` is valid and `msg` is static, as extack requires.
+        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_ptr()) }
+    }
+}
+
+fn errno(r: Result<i32>) -> c_int {
+    match r {
+        Ok(v) => v,
+        Err(e) => e.to_errno(),
+    }
+}
+
+// Entry points named by the generated ops table (generated/netlink.c).
+
+#[no_mangle]
+unsafe extern "C" fn wg_get_device_start(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+    let mut dump = Dump(unsafe { &mut *cb });
+    errno(crate::netlink::get_device_start(&mut dump).map(|()| 0))
+}
+
+#[no_mangle]
+unsafe extern "C" fn wgrs_get_device_dumpit(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> c_int {
+    let Some(skb) = NonNull::new(skb) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+    let mut dump = Dump(unsafe { &mut *cb });
+    let mut msg = MsgBuf {
+        skb,
+        _p: PhantomData,
+    };
+    errno(crate::netlink::get_device_dump(&mut dump, &mut msg))
+}
+
+#[no_mangle]
+unsafe extern "C" fn wg_get_device_done(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+    let mut dump = Dump(unsafe { &mut *cb });
+    crate::netlink::get_device_done(&mut dump);
+    0
+}
+
+#[no_mangle]
+unsafe extern "C" fn wgrs_set_device_doit(_skb: *mut b::sk_buff, info: *mut b::genl_info) -> c_int {
+    // SAFETY: the core passes a valid request, exclusively ours for the call.
+    let mut req = Request(unsafe { &mut *info });
+    errno(crate::netlink::set_device(&mut req).map(|()| 0))
+}

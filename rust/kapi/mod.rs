@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The wrapper layer: safe Rust interfaces over the kernel APIs wireguard-rs
+//! needs and the `kernel` crate does not (yet) provide.
+//!
+//! All of the module's `unsafe` code lives under this directory. Each file
+//! covers one kernel subsystem and states the invariants its types rely on;
+//! the driver files (`device.rs`, `netlink.rs`, ...) only use safe code.
+
+pub(crate) mod bindings;
+pub(crate) mod genl;
+pub(crate) mod netdev;
+pub(crate) mod skb;

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices and rtnl link kinds (`struct net_device`,
+//! `struct rtnl_link_ops`, `struct net_device_ops`).
+//!
+//! A driver implements [`LinkDriver`]; [`LinkKind::register`] makes
+//! `ip link add NAME type KIND` create devices whose private area holds the
+//! driver's value, built by [`LinkDriver::newlink`] and dropped when the
+//! device is freed.
+
+use super::bindings as b;
+use super::skb::SkBuff;
+use core::{
+    ffi::{
+        c_int,
+        CStr, //
+    },
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+use kernel::{
+    error::to_result,
+    prelude::*,
+    types::Opaque, //
+};
+
+/// The driver side of a link kind.
+pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
+    /// Sets the device's fixed properties; runs inside `alloc_netdev`.
+    fn setup(dev: &mut NetDeviceSetup<'_>);
+    /// Builds the driver's private data for a device being created. The
+    /// device is registered right after this returns `Ok`.
+    fn newlink(dev: &NetDevice) -> Result<Self>;
+    /// `ndo_open`: the device is being brought up.
+    fn open(dev: &NetDevice, this: &Self) -> Result;
+    /// `ndo_stop`: the device is being brought down.
+    fn stop(dev: &NetDevice, this: &Self) -> Result;
+    /// `ndo_start_xmit`: a packet to send; the driver owns it from here.
+    fn start_xmit(dev: &NetDevice, this: &Self, skb: SkBuff);
+}
+
+/// A network namespace (`struct net`), borrowed.
+#[repr(transparent)]
+pub(crate) struct Net(Opaque<b::net>);
+
+impl Net {
+    /// # Safety
+    ///
+    /// `ptr` must be valid for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut b::net) -> &'a Net {
+        // SAFETY: `Net` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast::<Net>() }
+    }
+
+    fn as_raw(&self) -> *mut b::net {
+        self.0.get()
+    }
+}
+
+/// A network device, borrowed.
+///
+/// # Invariants
+///
+/// Wraps a registered (or being-registered) `net_device` that outlives the
+/// borrow.
+#[repr(transparent)]
+pub(crate) struct NetDevice(Opaque<b::net_device>);
+
+impl NetDevice {
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `net_device` for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut b::net_device) -> &'a NetDevice {
+        // SAFETY: transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast::<NetDevice>() }
+    }
+
+    fn as_raw(&self) -> *mut b::net_device {
+        self.0.get()
+    }
+
+    /// The interface name.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: `name` is a NUL-terminated array inside a valid device; the
+        // core keeps it terminated (renames happen under RTNL, and callers
+        // that print it tolerate a concurrent rename like the C code does).
+        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr()) }
+    }
+
+    /// The interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// The network namespace the device is in.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: a device always has a valid namespace while it is alive.
+        unsafe { Net::from_raw(b::wgrs_dev_net(self.as_raw())) }
+    }
+
+    /// Counts one transmit error in the device statistics.
+    pub(crate) fn count_tx_error(&self) {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { b::wgrs_dev_stats_inc_tx_errors(self.as_raw()) }
+    }
+
+    /// The private data of driver `T`, if this device is one of `T`'s and is
+    /// registered. The device's `setup` callback identifies the driver.
+    pub(crate) fn driver_data<T: LinkDriver>(&self) -> Option<&T> {
+        let dev = self.as_raw();
+        // SAFETY: the device is valid; `rtnl_link_ops` is either null or
+        // points to ops that outlive their devices.
+        let ops = unsafe { (*dev).rtnl_link_ops };
+        if ops.is_null() {
+            return None;
+        }
+        // SAFETY: checked non-null above; ops outlive their devices.
+        let setup = unsafe { (*ops).setup };
+        let ours: unsafe extern "C" fn(*mut b::net_device) = setup_callback::<T>;
+        // SAFETY: reading a field of a valid device.
+        let registered = unsafe { (*dev).priv_destructor.is_some() };
+        if setup != Some(ours) || !registered {
+            return None;
+        }
+        // SAFETY: devices made with `setup_callback::<T>` that have a
+        // destructor hold an initialised `T` in their private area (set by
+        // `newlink_callback::<T>` before registration, dropped only by the
+        // destructor once the device is gone).
+        Some(unsafe { &*b::wgrs_netdev_priv(dev).cast::<T>() })
+    }
+}
+
+/// A counted reference to a network device (`dev_hold`/`dev_put`).
+///
+/// # Invariants
+///
+/// `0` is a valid device on which this value holds one reference.
+pub(crate) struct NetDeviceRef(NonNull<b::net_device>);
+
+// SAFETY: a device reference may be dropped from any thread.
+unsafe impl Send for NetDeviceRef {}
+
+impl NetDeviceRef {
+    /// Looks up a device by index in `net`.
+    pub(crate) fn get_by_index(net: &Net, ifindex: i32) -> Option<Self> {
+        // SAFETY: `net` is valid; `dev_get_by_index` returns a held device or null.
+        let dev = unsafe { b::dev_get_by_index(net.as_raw(), ifindex) };
+        // INVARIANT: a non-null result carries a reference for us.
+        NonNull::new(dev).map(Self)
+    }
+
+    /// Looks up a device by name in `net`.
+    pub(crate) fn get_by_name(net: &Net, name: &CStr) -> Option<Self> {
+        // SAFETY: `net` is valid and `name` is NUL-terminated.
+        let dev = unsafe { b::dev_get_by_name(net.as_raw(), name.as_ptr()) };
+        // INVARIANT: a non-null result carries a reference for us.
+        NonNull::new(dev).map(Self)
+    }
+
+    /// Gives up ownership of the reference, to be stored in a C context.
+    pub(crate) fn into_raw(self) -> *mut b::net_device {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    /// Takes back a reference given up by [`NetDeviceRef::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must come from `into_raw` and not have been taken back before.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<b::net_device>) -> Self {
+        // INVARIANT: the reference given up by `into_raw` is ours again.
+        Self(ptr)
+    }
+}
+
+impl core::ops::Deref for NetDeviceRef {
+    type Target = NetDevice;
+    fn deref(&self) -> &NetDevice {
+        // SAFETY: we hold a reference, so the device stays valid while borrowed.
+        unsafe { NetDevice::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for NetDeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold exactly one reference, released here.
+        unsafe { b::wgrs_dev_put(self.0.as_ptr()) }
+    }
+}
+
+/// The RTNL lock, held while this guard lives.
+pub(crate) struct RtnlGuard(PhantomData<*mut ()>);
+
+impl RtnlGuard {
+    /// Takes the RTNL lock (may sleep).
+    pub(crate) fn lock() -> Self {
+        // SAFETY: `rtnl_lock` has no preconditions beyond process context,
+        // which every caller of this (netlink handlers) is in.
+        unsafe { b::rtnl_lock() };
+        Self(PhantomData)
+    }
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: the guard exists only while we hold the lock.
+        unsafe { b::rtnl_unlock() };
+    }
+}
+
+/// A device under construction, inside the link kind's `setup` callback.
+pub(crate) struct NetDeviceSetup<'a> {
+    dev: &'a mut b::net_device,
+}
+
+impl NetDeviceSetup<'_> {
+    /// Makes the device a layer-3 point-to-point device with no link-layer
+    /// header or address, no ARP and no qdisc, like other tunnels.
+    pub(crate) fn set_point_to_point_l3(&mut self) {
+        self.dev.type_ = b::ARPHRD_NONE as u16;
+        self.dev.flags = b::IFF_POINTOPOINT | b::IFF_NOARP;
+        self.dev.priv_flags |= b::IFF_NO_QUEUE as _;
+        self.dev.hard_header_len = 0;
+        self.dev.addr_len = 0;
+    }
+
+    /// Sets the MTU and its upper bound.
+    pub(crate) fn set_mtu(&mut self, mtu: u32, max_mtu: u32) {
+        self.dev.mtu = mtu;
+        self.dev.max_mtu = max_mtu;
+    }
+
+    /// Asks the core for per-CPU `tstats` counters.
+    pub(crate) fn use_tstats(&mut self) {
+        self.dev.pcpu_stat_type = b::NETDEV_PCPU_STAT_TSTATS as _;
+    }
+}
+
+/// A link kind registered with rtnl, whose devices are driven by `T`.
+///
+/// # Invariants
+///
+/// `ops` is registered with `rtnl_link_register` for the life of this value
+/// and is unregistered (destroying all its devices) when it is dropped.
+pub(crate) struct LinkKind<T: LinkDriver> {
+    ops: Pin<KBox<Opaque<b::rtnl_link_ops>>>,
+    _driver: PhantomData<T>,
+}
+
+// SAFETY: the ops are only read by the kernel after registration.
+unsafe impl<T: LinkDriver> Send for LinkKind<T> {}
+// SAFETY: no `&self` method touches the ops.
+unsafe impl<T: LinkDriver> Sync for LinkKind<T> {}
+
+impl<T: LinkDriver> LinkKind<T> {
+    /// Registers link kind `kind`, e.g. `c"wireguard-rs"`.
+    pub(crate) fn register(kind: &'static CStr) -> Result<Self> {
+        const { assert!(core::mem::align_of::<T>() <= b::NETDEV_ALIGN as usize) };
+        let ops = b::rtnl_link_ops {
+            kind: kind.as_ptr(),
+            priv_size: core::mem::size_of::<T>(),
+            setup: Some(setup_callback::<T>),
+            newlink: Some(newlink_callback::<T>),
+            ..pin_init::zeroed()
+        };
+        let ops = KBox::pin(Opaque::new(ops), GFP_KERNEL)?;
+        // SAFETY: `ops` is pinned on the heap and stays registered until
+        // `drop` unregisters it, so the kernel never sees a dangling pointer.
+        to_result(unsafe { b::rtnl_link_register(ops.get()) })?;
+        // INVARIANT: registered just above.
+        Ok(Self {
+            ops,
+            _driver: PhantomData,
+        })
+    }
+}
+
+impl<T: LinkDriver> Drop for LinkKind<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered by the type invariant; this also deletes every
+        // device of the kind, so no device outlives its ops.
+        unsafe { b::rtnl_link_unregister(self.ops.get()) };
+    }
+}
+
+struct Ops<T>(PhantomData<T>);
+
+impl<T: LinkDriver> Ops<T> {
+    const NETDEV: b::net_device_ops = b::net_device_ops {
+        ndo_open: Some(open_callback::<T>),
+        ndo_stop: Some(stop_callback::<T>),
+        ndo_start_xmit: Some(start_xmit_callback::<T>),
+        ..pin_init::zeroed()
+    };
+}
+
+/// # Safety
+///
+/// Called by the core with a device being initialised by `alloc_netdev`.
+unsafe extern "C" fn setup_callback<T: LinkDriver>(dev: *mut b::net_device) {
+    // SAFETY: the core hands us exclusive access to the new device.
+    let dev = unsafe { &mut *dev };
+    dev.netdev_ops = &Ops::<T>::NETDEV;
+    dev.needs_free_netdev = true;
+    // SAFETY: `dev` is valid.
+    unsafe { b::wgrs_netif_keep_dst(dev) };
+    T::setup(&mut NetDeviceSetup { dev });
+}
+
+/// # Safety
+///
+/// Called by rtnl with a device allocated through our ops, under RTNL.
+unsafe extern "C" fn newlink_callback<T: LinkDriver>(
+    dev: *mut b::net_device,
+    _params: *mut b::rtnl_newlink_params,
+    _extack: *mut b::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: the device is valid for the whole callback.
+    let nd = unsafe { NetDevice::from_raw(dev) };
+    let data = match T::newlink(nd) {
+        Ok(data) => data,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: the private area is `size_of::<T>()` bytes, aligned to
+    // NETDEV_ALIGN (checked against T's alignment at registration), and
+    // uninitialised until now.
+    let slot = unsafe { b::wgrs_netdev_priv(dev) }.cast::<T>();
+    // SAFETY: see above; nothing else reads the slot yet.
+    unsafe { slot.write(data) };
+    // SAFETY: `dev` is a fully set-up device and we hold RTNL.
+    let ret = unsafe { b::register_netdevice(dev) };
+    if ret < 0 {
+        // SAFETY: registration failed, so no callback saw `T`; the core
+        // frees the device without calling a destructor (none is set yet).
+        unsafe { core::ptr::drop_in_place(slot) };
+        return ret;
+    }
+    // Set last so that a failed registration does not run it for us.
+    // SAFETY: we hold RTNL and the device is ours to configure.
+    unsafe { (*dev).priv_destructor = Some(destructor_callback::<T>) };
+    0
+}
+
+/// # Safety
+///
+/// Called once by the core when the device is being freed.
+unsafe extern "C" fn destructor_callback<T: LinkDriver>(dev: *mut b::net_device) {
+    // SAFETY: the destructor is set only after `T` was written, and runs once
+    // after the device is unregistered and unused.
+    unsafe { core::ptr::drop_in_place(b::wgrs_netdev_priv(dev).cast::<T>()) };
+}
+
+/// # Safety
+///
+/// `dev` must be a registered device of driver `T`.
+unsafe fn parts<'a, T: LinkDriver>(dev: *mut b::net_device) -> (&'a NetDevice, &'a T) {
+    // SAFETY: valid device by the caller's promise.
+    let nd = unsafe { NetDevice::from_raw(dev) };
+    // SAFETY: registered devices of `T` hold an initialised `T`.
+    let this = unsafe { &*b::wgrs_netdev_priv(dev).cast::<T>() };
+    (nd, this)
+}
+
+unsafe extern "C" fn open_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_int {
+    // SAFETY: ndo callbacks only run on registered devices of ours.
+    let (nd, this) = unsafe { parts::<T>(dev) };
+    match T::open(nd, this) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+unsafe extern "C" fn stop_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_int {
+    // SAFETY: ndo callbacks only run on registered devices of ours.
+    let (nd, this) = unsafe { parts::<T>(dev) };
+    match T::stop(nd, this) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+unsafe extern "C" fn start_xmit_callback<T: LinkDriver>(
+    skb: *mut b::sk_buff,
+    dev: *mut b::net_device,
+) -> b::netdev_tx_t {
+    // SAFETY: ndo callbacks only run on registered devices of ours.
+    let (nd, this) = unsafe { parts::<T>(dev) };
+    if let Some(skb) = NonNull::new(skb) {
+        // SAFETY: the stack hands the skb's ownership to `ndo_start_xmit`.
+        T::start_xmit(nd, this, unsafe { SkBuff::from_raw(skb) });
+    }
+    b::NETDEV_TX_OK
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! wireguard-rs: the WireGuard secure network tunnel, in Rust.
+//!
+//! This file only wires the module up (the C driver's `main.c`): it
+//! registers the link kind(s) and the generic netlink family, and undoes
+//! that in reverse order on unload.
+
+use kernel::prelude::*;
+
+mod device;
+mod kapi;
+mod messages;
+mod netlink;
+
+use device::Device;
+use kapi::genl::FamilyRegistration;
+use kapi::netdev::LinkKind;
+
+module! {
+    type: WireGuardRs,
+    name: "wireguard_rs",
+    authors: ["wireguard-rs developers"],
+    description: "WireGuard secure network tunnel, in Rust",
+    license: "GPL",
+    alias: ["rtnl-link-wireguard-rs"],
+    params: {
+        drop_in: bool {
+            default: false,
+            description: "Also register the link kind 'wireguard', so that tools which create or list devices by that kind (wg show, wg-quick, systemd-networkd, NetworkManager) use this module",
+        },
+    },
+}
+
+/// The link kind our devices are created with by default.
+const KIND: &core::ffi::CStr = c"wireguard-rs";
+/// The C driver's link kind, registered too in drop-in mode.
+const DROP_IN_KIND: &core::ffi::CStr = c"wireguard";
+
+struct WireGuardRs {
+    // Field order is drop order: the family goes first so no request can
+    // reach a device while the link kinds tear devices down.
+    _family: FamilyRegistration,
+    _drop_in: Option<LinkKind<Device>>,
+    _kind: LinkKind<Device>,
+}
+
+impl kernel::Module for WireGuardRs {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let kind = LinkKind::<Device>::register(KIND).inspect_err(|e| {
+            pr_err!("cannot register link kind 'wireguard-rs': {:?}\n", e);
+        })?;
+        let drop_in = if *module_parameters::drop_in.value() {
+            Some(LinkKind::<Device>::register(DROP_IN_KIND).inspect_err(|e| {
+                pr_err!(
+                    "drop_in=1: cannot register link kind 'wireguard' ({:?}); is wireguard.ko loaded?\n",
+                    e
+                );
+            })?)
+        } else {
+            None
+        };
+        let family = netlink::FAMILY
+            .register(module, netlink::FAMILY_NAME, netlink::FAMILY_VERSION)
+            .inspect_err(|e| {
+                if *e == EEXIST {
+                    pr_err!("generic netlink family 'wireguard' is already registered (is wireguard.ko loaded?); not loading\n");
+                } else {
+                    pr_err!("cannot register generic netlink family 'wireguard': {:?}\n", e);
+                }
+            })?;
+        pr_info!(
+            "WireGuard (Rust) loaded: link kind 'wireguard-rs'{}\n",
+            if drop_in.is_some() { " and 'wireguard' (drop-in)" } else { "" }
+        );
+        Ok(WireGuardRs {
+            _family: family,
+            _drop_in: drop_in,
+            _kind: kind,
+        })
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-module.sh KDIR TAG: build wireguard-rs.ko against kernel build KDIR in
+# a per-TAG copy of the sources (so builds for different kernels do not
+# share objects) and print the path of the .ko.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/toolchain.env"
+kdir=${1:?usage: build-module.sh KDIR TAG}
+tag=${2:?usage: build-module.sh KDIR TAG}
+out=$WGRS_CACHE/module/$tag
+mkdir -p "$out"
+# Copy the module sources, keeping mtimes so unchanged files do not rebuild.
+(cd "$here" && tar cf - Kbuild rust shims) | (cd "$out" && tar xpf -)
+# Drop sources that no longer exist in the checkout.
+(cd "$out" && find rust shims -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) | while read -r f; do
+	[ -e "$here/$f" ] || rm -f "$f"; done)
+if ! make -C "$kdir" M="$out" "${WGRS_MAKEFLAGS[@]}" -j"$(( $(nproc) + 1 ))" modules >"$out/build.log" 2>&1; then
+	cat "$out/build.log" >&2
+	echo "build-module: module build failed" >&2
+	exit 1
+fi
+if grep -E '(^|[ :])(warning|error)[:(\[]' "$out/build.log" >&2; then
+	echo "build-module: the module build printed warnings (see above)" >&2
+	exit 1
+fi
+echo "$out/wireguard-rs.ko"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything wireguard-rs needs to build its test kernels and module
+# and to run its VM tests. Idempotent: a second run with everything present
+# only checks and returns. Never edits the machine's own apt sources.
+set -euo pipefail
+
+BINDGEN_VERSION=0.72.1
+PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src
+      flex bison bc libelf-dev libssl-dev cpio kmod make xz-utils
+      qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools
+      python3 python3-yaml python3-jsonschema ca-certificates curl)
+
+log() { printf 'setup-toolchain: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || SUDO=sudo
+SUDO=${SUDO:-}
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing Debian packages: ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+		|| die "apt-get install failed for: ${missing[*]}"
+fi
+
+# bindgen must be the exact version we document; install it into a prefix we own.
+BINDGEN_ROOT=${WGRS_CACHE:-$HOME/.cache/wireguard-rs}/bindgen-$BINDGEN_VERSION
+if ! "$BINDGEN_ROOT/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli $BINDGEN_VERSION"
+	log "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT"
+	cargo install --quiet --locked --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION" \
+		|| die "cargo install bindgen-cli failed"
+fi
+
+# Final checks: fail early and say which piece is missing.
+[ -x /usr/bin/rustc ] || die "/usr/bin/rustc (Debian rustc-web) missing"
+[ -d /usr/lib/rustlib/src/rust/library ] || die "rust library source (rust-web-src) missing"
+for t in clang-19 ld.lld-19 llvm-ar-19 qemu-system-x86_64 busybox flex bison bc; do
+	command -v "$t" >/dev/null || die "$t not found after install"
+done
+[ -e /usr/lib/llvm-19/lib/libclang.so ] || ls /usr/lib/llvm-19/lib/libclang*.so* >/dev/null 2>&1 || die "libclang-19 missing"
+log "ok: $(/usr/bin/rustc --version), bindgen $("$BINDGEN_ROOT/bin/bindgen" --version | awk '{print $2}'), $(clang-19 --version | head -1)"

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the in-VM tests. Each test script sources this file and calls
+# `check NAME CMD...` or `result PASS|FAIL NAME`.
+
+RS_KO=/modules/wireguard-rs.ko
+C_KO=/modules/wireguard.ko
+
+result() { # result PASS|FAIL name
+	echo "WGRS-RESULT $1 $2"
+}
+
+# check NAME CMD...: PASS if CMD succeeds, else FAIL with its output.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		result PASS "$name"
+	else
+		result FAIL "$name"
+		printf '%s\n' "$out" | sed 's/^/    /' | head -n 20
+	fi
+}
+
+# check_fails NAME CMD...: PASS if CMD fails.
+check_fails() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then result FAIL "$name"; else result PASS "$name"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		result PASS "$1"
+	else
+		result FAIL "$1"
+		printf '    expected: %s\n    actual:   %s\n' "$2" "$3"
+	fi
+}
+
+loaded() { [ -d "/sys/module/$1" ]; }
+load_rs() { insmod "$RS_KO" "$@"; }
+load_c() { insmod "$C_KO"; }
+
+# wait_for SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
+wait_for() {
+	local n=$(( $1 * 5 ))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# Back to a clean slate between test scripts.
+cleanup_all() {
+	local ns
+	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do ip netns del "$ns"; done
+	loaded wireguard_rs && rmmod wireguard_rs
+	loaded wireguard && rmmod wireguard
+	return 0
+}

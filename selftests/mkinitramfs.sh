@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh KDIR KO OUT DEMO ONLY: pack the test VM's root filesystem:
+# a static busybox, iproute2's ip and wireguard-tools' wg with their shared
+# libraries, our module, the C driver's module from the same kernel build,
+# and the test scripts (only those matching ONLY, if set; only the demo if
+# DEMO is 1).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+kdir=$1 ko=$2 out=$3 demo=${4:-0} only=${5:-}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,var,root,modules,tests}
+ln -s ../run "$root/var/run"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+
+# Dynamically linked tools and everything they load.
+copy_bin() {
+	local src=$1 dst=$2 lib
+	rm -f "$root/$dst"; cp -L "$src" "$root/$dst"
+	for lib in $(ldd "$src" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		mkdir -p "$root/$(dirname "$lib")"
+		[ -e "$root/$lib" ] || cp -L "$lib" "$root/$lib"
+	done
+}
+copy_bin "$(command -v ip)" usr/bin/ip
+copy_bin "$(command -v wg)" usr/bin/wg
+ln -sf /usr/bin/ip "$root/sbin/ip"
+ln -sf /usr/bin/ip "$root/bin/ip"
+
+cp "$ko" "$root/modules/wireguard-rs.ko"
+cp "$kdir/drivers/net/wireguard/wireguard.ko" "$root/modules/wireguard.ko"
+
+cp "$here/init.sh" "$root/init"
+cp "$here/lib.sh" "$root/tests/lib.sh"
+if [ "$demo" = 1 ]; then
+	cp "$here/demo.sh" "$root/tests/"
+else
+	for t in "$here"/tests/*.sh; do
+		case $(basename "$t") in *${only}*) cp "$t" "$root/tests/";; esac
+	done
+fi
+chmod +x "$root/init" "$root"/tests/*.sh
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

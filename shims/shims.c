@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line versions of the inline functions and macros wireguard-rs calls
+ * from Rust. Each one only forwards; no logic lives here.
+ */
+#include "wgrs_kapi.h"
+
+void *wgrs_netdev_priv(const struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+void wgrs_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+void wgrs_dev_stats_inc_tx_errors(struct net_device *dev)
+{
+	DEV_STATS_INC(dev, tx_errors);
+}
+
+void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev)
+{
+	DEV_STATS_INC(dev, tx_dropped);
+}
+
+void wgrs_netif_keep_dst(struct net_device *dev)
+{
+	netif_keep_dst(dev);
+}
+
+void wgrs_set_netdev_devtype(struct net_device *dev, const struct device_type *type)
+{
+	SET_NETDEV_DEVTYPE(dev, type);
+}
+
+struct net *wgrs_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+void wgrs_kfree_skb(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+struct net *wgrs_sock_net_of_skb(const struct sk_buff *skb)
+{
+	return sock_net(skb->sk);
+}
+
+struct nlattr **wgrs_genl_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+
+u32 wgrs_netlink_cb_portid(const struct sk_buff *skb)
+{
+	return NETLINK_CB(skb).portid;
+}
+
+u32 wgrs_nlmsg_seq(const struct netlink_callback *cb)
+{
+	return cb->nlh->nlmsg_seq;
+}
+
+void wgrs_genl_dump_check_consistent(struct netlink_callback *cb, void *user_hdr)
+{
+	genl_dump_check_consistent(cb, user_hdr);
+}
+
+void wgrs_genlmsg_end(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+}
+
+void wgrs_genlmsg_cancel(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_cancel(skb, hdr);
+}
+
+struct nlattr *wgrs_nla_nest_start(struct sk_buff *skb, int attrtype)
+{
+	return nla_nest_start(skb, attrtype);
+}
+
+void wgrs_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}
+
+void wgrs_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_cancel(skb, start);
+}
+
+int wgrs_nla_len(const struct nlattr *nla)
+{
+	return nla_len(nla);
+}
+
+void *wgrs_nla_data(const struct nlattr *nla)
+{
+	return nla_data(nla);
+}
+
+/* NL_SET_ERR_MSG() wants a literal; the Rust side passes a static C string. */
+void wgrs_genl_set_err_msg(struct genl_info *info, const char *msg)
+{
+	if (info->extack)
+		info->extack->_msg = msg;
+}
+
+unsigned int wgrs_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel API wireguard-rs uses beyond `kernel::bindings`: the headers
+ * bindgen reads to produce rust/kapi/bindings, plus small C shims (shims.c)
+ * for what is inline or a macro in C and so has no symbol to call from Rust.
+ */
+#ifndef WGRS_KAPI_H
+#define WGRS_KAPI_H
+
+#include <linux/errno.h>
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <uapi/linux/wireguard.h>
+
+#include "../generated/netlink.h"
+
+/* Constants bindgen cannot see through macros. */
+const netdev_features_t WGRS_NETIF_F_NONE = 0;
+const unsigned int WGRS_NLM_F_MULTI = NLM_F_MULTI;
+
+/* netdevice */
+void *wgrs_netdev_priv(const struct net_device *dev);
+void wgrs_dev_put(struct net_device *dev);
+void wgrs_dev_stats_inc_tx_errors(struct net_device *dev);
+void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev);
+void wgrs_netif_keep_dst(struct net_device *dev);
+void wgrs_set_netdev_devtype(struct net_device *dev, const struct device_type *type);
+struct net *wgrs_dev_net(const struct net_device *dev);
+
+/* skb */
+void wgrs_kfree_skb(struct sk_buff *skb);
+struct net *wgrs_sock_net_of_skb(const struct sk_buff *skb);
+
+/* generic netlink */
+struct nlattr **wgrs_genl_dump_attrs(struct netlink_callback *cb);
+u32 wgrs_netlink_cb_portid(const struct sk_buff *skb);
+u32 wgrs_nlmsg_seq(const struct netlink_callback *cb);
+void wgrs_genl_dump_check_consistent(struct netlink_callback *cb, void *user_hdr);
+void wgrs_genlmsg_end(struct sk_buff *skb, void *hdr);
+void wgrs_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+struct nlattr *wgrs_nla_nest_start(struct sk_buff *skb, int attrtype);
+void wgrs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void wgrs_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
+int wgrs_nla_len(const struct nlattr *nla);
+void *wgrs_nla_data(const struct nlattr *nla);
+void wgrs_genl_set_err_msg(struct genl_info *info, const char *msg);
+unsigned int wgrs_skb_len(const struct sk_buff *skb);
+
+#endif /* WGRS_KAPI_H */
