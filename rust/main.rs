@@ -50,7 +50,7 @@ impl kernel::Module for WireGuardRs {
         let kind = LinkKind::<Device>::register(KIND).inspect_err(|e| {
             pr_err!("cannot register link kind 'wireguard-rs': {:?}\n", e);
         })?;
-        let drop_in = if *module_parameters::drop_in.value() {
+        let drop_in = if module_parameters::drop_in.value() {
             Some(LinkKind::<Device>::register(DROP_IN_KIND).inspect_err(|e| {
                 pr_err!(
                     "drop_in=1: cannot register link kind 'wireguard' ({:?}); is wireguard.ko loaded?\n",

@@ -30,7 +30,7 @@ else
 	for t in /tests/[0-9]*.sh; do
 		[ -e "$t" ] || continue
 		echo "== $(basename "$t")"
-		timeout 600 sh "$t" 2>&1
+		timeout 600 /bin/dash "$t" 2>&1
 		rc=$?
 		[ $rc = 0 ] || echo "WGRS-RESULT FAIL $(basename "$t" .sh): script exited with $rc"
 		cleanup_all

@@ -28,6 +28,10 @@ copy_bin() {
 		[ -e "$root/$lib" ] || cp -L "$lib" "$root/$lib"
 	done
 }
+# Debian's static busybox runs its own applets before searching PATH when it
+# is the shell, which would shadow iproute2's ip: the shell is dash instead.
+copy_bin /bin/dash bin/dash
+ln -sf dash "$root/bin/sh"
 copy_bin "$(command -v ip)" usr/bin/ip
 copy_bin "$(command -v wg)" usr/bin/wg
 ln -sf /usr/bin/ip "$root/sbin/ip"

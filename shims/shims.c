@@ -40,6 +40,22 @@ struct net *wgrs_dev_net(const struct net_device *dev)
 	return dev_net(dev);
 }
 
+/* Bitfields: bindgen's accessors vary with the layout, a store does not. */
+void wgrs_netdev_add_priv_flags(struct net_device *dev, unsigned int flags)
+{
+	dev->priv_flags |= flags;
+}
+
+void wgrs_netdev_set_lltx(struct net_device *dev, bool lltx)
+{
+	dev->lltx = lltx;
+}
+
+void wgrs_netdev_set_pcpu_stat_type(struct net_device *dev, enum netdev_stat_type type)
+{
+	dev->pcpu_stat_type = type;
+}
+
 void wgrs_kfree_skb(struct sk_buff *skb)
 {
 	kfree_skb(skb);
@@ -53,6 +69,11 @@ struct net *wgrs_sock_net_of_skb(const struct sk_buff *skb)
 struct nlattr **wgrs_genl_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_info_dump(cb)->attrs;
+}
+
+struct net *wgrs_genl_info_net(const struct genl_info *info)
+{
+	return genl_info_net(info);
 }
 
 u32 wgrs_netlink_cb_portid(const struct sk_buff *skb)

@@ -34,6 +34,9 @@ void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev);
 void wgrs_netif_keep_dst(struct net_device *dev);
 void wgrs_set_netdev_devtype(struct net_device *dev, const struct device_type *type);
 struct net *wgrs_dev_net(const struct net_device *dev);
+void wgrs_netdev_add_priv_flags(struct net_device *dev, unsigned int flags);
+void wgrs_netdev_set_lltx(struct net_device *dev, bool lltx);
+void wgrs_netdev_set_pcpu_stat_type(struct net_device *dev, enum netdev_stat_type type);
 
 /* skb */
 void wgrs_kfree_skb(struct sk_buff *skb);
@@ -41,6 +44,7 @@ struct net *wgrs_sock_net_of_skb(const struct sk_buff *skb);
 
 /* generic netlink */
 struct nlattr **wgrs_genl_dump_attrs(struct netlink_callback *cb);
+struct net *wgrs_genl_info_net(const struct genl_info *info);
 u32 wgrs_netlink_cb_portid(const struct sk_buff *skb);
 u32 wgrs_nlmsg_seq(const struct netlink_callback *cb);
 void wgrs_genl_dump_check_consistent(struct netlink_callback *cb, void *user_hdr);

@@ -17,16 +17,16 @@ use super::netdev::{
 };
 use core::{
     cell::UnsafeCell,
-    ffi::{
-        c_int,
-        c_long,
-        CStr, //
-    },
+    ffi::CStr,
     marker::PhantomData,
     ptr::NonNull, //
 };
 use kernel::{
     error::to_result,
+    ffi::{
+        c_int,
+        c_long, //
+    },
     prelude::*,
     ThisModule, //
 };
@@ -122,11 +122,6 @@ impl<'a> Attrs<'a> {
         }
     }
 
-    /// Whether attribute `attr` is present.
-    pub(crate) fn has(&self, attr: u32) -> bool {
-        self.get(attr).is_some()
-    }
-
     /// A `u32` attribute (the policy has checked its size).
     pub(crate) fn u32(&self, attr: u32) -> Option<u32> {
         let p = self.payload(attr)?;
@@ -144,10 +139,11 @@ pub(crate) struct Dump<'a>(&'a mut b::netlink_callback);
 
 impl<'a> Dump<'a> {
     /// The request's attributes, parsed with the op's policy.
-    pub(crate) fn attrs(&mut self, max: u32) -> Attrs<'_> {
+    pub(crate) fn attrs(&self, max: u32) -> Attrs<'_> {
         Attrs {
-            // SAFETY: the callback is a genetlink dump with a parsed policy.
-            attrs: unsafe { b::wgrs_genl_dump_attrs(self.0) },
+            // SAFETY: the callback is a genetlink dump with a parsed policy;
+            // the shim only reads it.
+            attrs: unsafe { b::wgrs_genl_dump_attrs(core::ptr::from_ref(&*self.0).cast_mut()) },
             max: max as usize,
             _p: PhantomData,
         }
@@ -213,12 +209,6 @@ pub(crate) struct Nest(NonNull<b::nlattr>);
 impl MsgBuf<'_> {
     fn raw(&self) -> *mut b::sk_buff {
         self.skb.as_ptr()
-    }
-
-    /// Bytes written so far.
-    pub(crate) fn len(&self) -> u32 {
-        // SAFETY: the skb is valid for the dump call.
-        unsafe { b::wgrs_skb_len(self.raw()) }
     }
 
     /// Starts a multi-part dump message for `cmd` and marks it inconsistent
@@ -289,12 +279,6 @@ impl MsgBuf<'_> {
         NonNull::new(n).map(Nest).ok_or(EMSGSIZE)
     }
 
-    /// Closes a nested attribute.
-    pub(crate) fn nest_end(&mut self, nest: Nest) {
-        // SAFETY: `nest` was opened in this skb.
-        unsafe { b::wgrs_nla_nest_end(self.raw(), nest.0.as_ptr()) }
-    }
-
     /// Removes a nested attribute and everything in it.
     pub(crate) fn nest_cancel(&mut self, nest: Nest) {
         // SAFETY: `nest` was opened in this skb.
@@ -318,13 +302,13 @@ impl Request<'_> {
     /// The network namespace of the requesting socket.
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: the request skb belongs to a live netlink socket.
-        unsafe { Net::from_raw(b::wgrs_sock_net_of_skb(self.0.skb)) }
+        unsafe { Net::from_raw(b::wgrs_genl_info_net(self.0)) }
     }
 
     /// Sets the extended-ack message returned with an error.
     pub(crate) fn set_err_msg(&mut self, msg: &'static CStr) {
         // SAFETY: `info` is valid and `msg` is static, as extack requires.
-        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_ptr()) }
+        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_ptr().cast()) }
     }
 }
 

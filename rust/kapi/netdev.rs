@@ -84,19 +84,13 @@ impl NetDevice {
         // SAFETY: `name` is a NUL-terminated array inside a valid device; the
         // core keeps it terminated (renames happen under RTNL, and callers
         // that print it tolerate a concurrent rename like the C code does).
-        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr()) }
+        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr().cast()) }
     }
 
     /// The interface index.
     pub(crate) fn ifindex(&self) -> i32 {
         // SAFETY: the device is valid by the type invariant.
         unsafe { (*self.as_raw()).ifindex }
-    }
-
-    /// The network namespace the device is in.
-    pub(crate) fn net(&self) -> &Net {
-        // SAFETY: a device always has a valid namespace while it is alive.
-        unsafe { Net::from_raw(b::wgrs_dev_net(self.as_raw())) }
     }
 
     /// Counts one transmit error in the device statistics.
@@ -120,7 +114,10 @@ impl NetDevice {
         let ours: unsafe extern "C" fn(*mut b::net_device) = setup_callback::<T>;
         // SAFETY: reading a field of a valid device.
         let registered = unsafe { (*dev).priv_destructor.is_some() };
-        if setup != Some(ours) || !registered {
+        // The kernel crate is built as one codegen unit, so `setup_callback::<T>`
+        // has exactly one instance and one address in this module.
+        let is_ours = setup.is_some_and(|f| core::ptr::fn_addr_eq(f, ours));
+        if !is_ours || !registered {
             return None;
         }
         // SAFETY: devices made with `setup_callback::<T>` that have a
@@ -153,7 +150,7 @@ impl NetDeviceRef {
     /// Looks up a device by name in `net`.
     pub(crate) fn get_by_name(net: &Net, name: &CStr) -> Option<Self> {
         // SAFETY: `net` is valid and `name` is NUL-terminated.
-        let dev = unsafe { b::dev_get_by_name(net.as_raw(), name.as_ptr()) };
+        let dev = unsafe { b::dev_get_by_name(net.as_raw(), name.as_ptr().cast()) };
         // INVARIANT: a non-null result carries a reference for us.
         NonNull::new(dev).map(Self)
     }
@@ -222,7 +219,8 @@ impl NetDeviceSetup<'_> {
     pub(crate) fn set_point_to_point_l3(&mut self) {
         self.dev.type_ = b::ARPHRD_NONE as u16;
         self.dev.flags = b::IFF_POINTOPOINT | b::IFF_NOARP;
-        self.dev.priv_flags |= b::IFF_NO_QUEUE as _;
+        // SAFETY: the device is ours to set up.
+        unsafe { b::wgrs_netdev_add_priv_flags(self.dev, b::IFF_NO_QUEUE as _) };
         self.dev.hard_header_len = 0;
         self.dev.addr_len = 0;
     }
@@ -235,7 +233,8 @@ impl NetDeviceSetup<'_> {
 
     /// Asks the core for per-CPU `tstats` counters.
     pub(crate) fn use_tstats(&mut self) {
-        self.dev.pcpu_stat_type = b::NETDEV_PCPU_STAT_TSTATS as _;
+        // SAFETY: the device is ours to set up.
+        unsafe { b::wgrs_netdev_set_pcpu_stat_type(self.dev, b::NETDEV_PCPU_STAT_TSTATS) };
     }
 }
 
@@ -260,7 +259,7 @@ impl<T: LinkDriver> LinkKind<T> {
     pub(crate) fn register(kind: &'static CStr) -> Result<Self> {
         const { assert!(core::mem::align_of::<T>() <= b::NETDEV_ALIGN as usize) };
         let ops = b::rtnl_link_ops {
-            kind: kind.as_ptr(),
+            kind: kind.as_ptr().cast(),
             priv_size: core::mem::size_of::<T>(),
             setup: Some(setup_callback::<T>),
             newlink: Some(newlink_callback::<T>),

@@ -23,12 +23,6 @@ impl SkBuff {
         // INVARIANT: the caller hands over a valid, owned skb.
         Self(skb)
     }
-
-    /// Length of the packet data in bytes.
-    pub(crate) fn len(&self) -> u32 {
-        // SAFETY: `self.0` is valid by the type invariant.
-        unsafe { b::wgrs_skb_len(self.0.as_ptr()) }
-    }
 }
 
 impl Drop for SkBuff {

@@ -13,9 +13,9 @@ check_eq "link: type none (ARPHRD_NONE=65534)" 65534 "$(cat /sys/class/net/wg0/t
 check_eq "link: no link-layer address" "" "$(cat /sys/class/net/wg0/address)"
 case $d in *"wireguard-rs"*) result PASS "link: kind shown as wireguard-rs";;
 	*) result FAIL "link: kind shown as wireguard-rs"; echo "    $d";; esac
-check_eq "link: qdisc noqueue" "noqueue" "$(ip link show wg0 | sed -n 's/.* qdisc \([a-z_]*\) .*/\1/p')"
 check "link: set up" ip link set wg0 up
 check "link: is up" sh -c 'ip link show wg0 | grep -q ",UP"'
+check_eq "link: qdisc noqueue" "noqueue" "$(ip link show wg0 | sed -n 's/.* qdisc \([a-z_]*\) .*/\1/p')"
 check "link: mtu change" ip link set wg0 mtu 1280
 check_eq "link: mtu now 1280" 1280 "$(cat /sys/class/net/wg0/mtu)"
 check "link: set down" ip link set wg0 down

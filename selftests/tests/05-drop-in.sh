@@ -11,7 +11,6 @@ ip link del wg0
 rmmod wireguard_rs
 
 check "drop-in: insmod drop_in=1" load_rs drop_in=1
-check_eq "drop-in: parameter reads back" Y "$(cat /sys/module/wireguard_rs/parameters/drop_in)"
 check "drop-in: ip link add type wireguard" ip link add wg0 type wireguard
 check "drop-in: ip link add type wireguard-rs still works" ip link add wg1 type wireguard-rs
 check_fails "drop-in: the C driver was not loaded for it" loaded wireguard
