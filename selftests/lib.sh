@@ -62,3 +62,16 @@ cleanup_all() {
 	loaded wireguard && rmmod wireguard
 	return 0
 }
+
+# kunit_run WHICH: load the module with selftest=WHICH (1: tests,
+# 2: benchmarks), which runs its KUnit suites, and print each test case as
+# "suite.case ok|not-ok" (from the KTAP output in the kernel log).
+kunit_run() {
+	dmesg -c >/dev/null
+	insmod "$RS_KO" selftest="$1" || return 1
+	dmesg | sed 's/^\[[^]]*\] //' | awk '
+		/^    # Subtest: / { suite = $3; next }
+		/^    ok [0-9]+ / && suite != "" { print suite "." $3 " ok"; next }
+		/^    not ok [0-9]+ / && suite != "" { print suite "." $4 " not-ok"; next }
+		/^ok [0-9]+ |^not ok [0-9]+ / { suite = "" }'
+}

@@ -137,3 +137,37 @@ unsigned int wgrs_skb_len(const struct sk_buff *skb)
 {
 	return skb->len;
 }
+
+void wgrs_blake2s_init(struct blake2s_ctx *ctx, size_t outlen)
+{
+	blake2s_init(ctx, outlen);
+}
+
+void wgrs_blake2s_init_key(struct blake2s_ctx *ctx, size_t outlen, const void *key, size_t keylen)
+{
+	blake2s_init_key(ctx, outlen, key, keylen);
+}
+
+void wgrs_memzero_explicit(void *s, size_t count)
+{
+	memzero_explicit(s, count);
+}
+
+int wgrs_crypto_memneq(const void *a, const void *b, size_t size)
+{
+	return crypto_memneq(a, b, size);
+}
+
+u64 wgrs_ktime_get_coarse_boottime_ns(void)
+{
+	return ktime_get_coarse_boottime_ns();
+}
+
+void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec)
+{
+	struct timespec64 now;
+
+	ktime_get_real_ts64(&now);
+	*sec = now.tv_sec;
+	*nsec = now.tv_nsec;
+}

@@ -7,7 +7,15 @@
 #ifndef WGRS_KAPI_H
 #define WGRS_KAPI_H
 
+#include <crypto/blake2s.h>
+#include <crypto/chacha20poly1305.h>
+#include <crypto/curve25519.h>
+#include <crypto/utils.h>
 #include <linux/errno.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
@@ -57,5 +65,13 @@ int wgrs_nla_len(const struct nlattr *nla);
 void *wgrs_nla_data(const struct nlattr *nla);
 void wgrs_genl_set_err_msg(struct genl_info *info, const char *msg);
 unsigned int wgrs_skb_len(const struct sk_buff *skb);
+
+/* crypto and time */
+void wgrs_blake2s_init(struct blake2s_ctx *ctx, size_t outlen);
+void wgrs_blake2s_init_key(struct blake2s_ctx *ctx, size_t outlen, const void *key, size_t keylen);
+void wgrs_memzero_explicit(void *s, size_t count);
+int wgrs_crypto_memneq(const void *a, const void *b, size_t size);
+u64 wgrs_ktime_get_coarse_boottime_ns(void);
+void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
 
 #endif /* WGRS_KAPI_H */

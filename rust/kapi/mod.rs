@@ -8,6 +8,10 @@
 //! the driver files (`device.rs`, `netlink.rs`, ...) only use safe code.
 
 pub(crate) mod bindings;
+pub(crate) mod crypto;
 pub(crate) mod genl;
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod kunit;
 pub(crate) mod netdev;
 pub(crate) mod skb;
+pub(crate) mod time;

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel's crypto library (`lib/crypto`): Curve25519,
+//! (X)ChaCha20-Poly1305, BLAKE2s, SipHash, randomness, constant-time
+//! comparison and secure zeroing. No primitive is implemented here; these
+//! are thin, length-checked wrappers.
+
+use super::bindings as b;
+
+/// Bytes in a Curve25519 key, a ChaCha20-Poly1305 key and a BLAKE2s hash.
+pub(crate) const KEY_LEN: usize = 32;
+/// Bytes of a Poly1305 authentication tag.
+pub(crate) const AUTHTAG_LEN: usize = 16;
+/// Bytes of an XChaCha20-Poly1305 nonce.
+pub(crate) const XNONCE_LEN: usize = 24;
+/// Bytes in a BLAKE2s block.
+pub(crate) const BLAKE2S_BLOCK_LEN: usize = 64;
+
+/// Computes `out = secret * point` on Curve25519. Returns `false` when the
+/// result is all zeros (a low-order point), which callers must reject.
+#[must_use]
+pub(crate) fn curve25519(out: &mut [u8; KEY_LEN], secret: &[u8; KEY_LEN], point: &[u8; KEY_LEN]) -> bool {
+    // SAFETY: all three buffers are 32 bytes, as the function requires.
+    unsafe { b::curve25519(out.as_mut_ptr(), secret.as_ptr(), point.as_ptr()) }
+}
+
+/// Computes the public key of `secret`. Returns `false` for an unusable key.
+#[must_use]
+pub(crate) fn curve25519_generate_public(out: &mut [u8; KEY_LEN], secret: &[u8; KEY_LEN]) -> bool {
+    // SAFETY: both buffers are 32 bytes.
+    unsafe { b::curve25519_generate_public(out.as_mut_ptr(), secret.as_ptr()) }
+}
+
+/// ChaCha20-Poly1305 encryption: `dst` receives `src` encrypted followed by
+/// the tag, so it must be exactly `src.len() + AUTHTAG_LEN` bytes; otherwise
+/// nothing is written and `false` is returned.
+#[must_use]
+pub(crate) fn chacha20poly1305_seal(dst: &mut [u8], src: &[u8], ad: &[u8], nonce: u64, key: &[u8; KEY_LEN]) -> bool {
+    if dst.len() != src.len() + AUTHTAG_LEN {
+        return false;
+    }
+    // SAFETY: `dst` has room for the ciphertext and tag (checked above), the
+    // other buffers are valid for their lengths.
+    unsafe {
+        b::chacha20poly1305_encrypt(
+            dst.as_mut_ptr(),
+            src.as_ptr(),
+            src.len(),
+            ad.as_ptr(),
+            ad.len(),
+            nonce,
+            key.as_ptr(),
+        )
+    };
+    true
+}
+
+/// ChaCha20-Poly1305 decryption of `src` (ciphertext and tag) into `dst`,
+/// which must be `src.len() - AUTHTAG_LEN` bytes. Returns `false` if the
+/// lengths are wrong or authentication fails (then `dst` is unspecified).
+#[must_use]
+pub(crate) fn chacha20poly1305_open(dst: &mut [u8], src: &[u8], ad: &[u8], nonce: u64, key: &[u8; KEY_LEN]) -> bool {
+    if src.len() < AUTHTAG_LEN || dst.len() != src.len() - AUTHTAG_LEN {
+        return false;
+    }
+    // SAFETY: lengths checked above; the library writes `src.len() - 16`
+    // bytes to `dst` and reads the given lengths from the others.
+    unsafe {
+        b::chacha20poly1305_decrypt(
+            dst.as_mut_ptr(),
+            src.as_ptr(),
+            src.len(),
+            ad.as_ptr(),
+            ad.len(),
+            nonce,
+            key.as_ptr(),
+        )
+    }
+}
+
+/// XChaCha20-Poly1305 encryption; lengths as for [`chacha20poly1305_seal`].
+#[must_use]
+pub(crate) fn xchacha20poly1305_seal(
+    dst: &mut [u8],
+    src: &[u8],
+    ad: &[u8],
+    nonce: &[u8; XNONCE_LEN],
+    key: &[u8; KEY_LEN],
+) -> bool {
+    if dst.len() != src.len() + AUTHTAG_LEN {
+        return false;
+    }
+    // SAFETY: lengths checked above; all buffers valid for their lengths.
+    unsafe {
+        b::xchacha20poly1305_encrypt(
+            dst.as_mut_ptr(),
+            src.as_ptr(),
+            src.len(),
+            ad.as_ptr(),
+            ad.len(),
+            nonce.as_ptr(),
+            key.as_ptr(),
+        )
+    };
+    true
+}
+
+/// XChaCha20-Poly1305 decryption; lengths as for [`chacha20poly1305_open`].
+#[must_use]
+pub(crate) fn xchacha20poly1305_open(
+    dst: &mut [u8],
+    src: &[u8],
+    ad: &[u8],
+    nonce: &[u8; XNONCE_LEN],
+    key: &[u8; KEY_LEN],
+) -> bool {
+    if src.len() < AUTHTAG_LEN || dst.len() != src.len() - AUTHTAG_LEN {
+        return false;
+    }
+    // SAFETY: lengths checked above; all buffers valid for their lengths.
+    unsafe {
+        b::xchacha20poly1305_decrypt(
+            dst.as_mut_ptr(),
+            src.as_ptr(),
+            src.len(),
+            ad.as_ptr(),
+            ad.len(),
+            nonce.as_ptr(),
+            key.as_ptr(),
+        )
+    }
+}
+
+/// An incremental BLAKE2s computation. Its state is zeroed when dropped.
+pub(crate) struct Blake2s(b::blake2s_ctx);
+
+impl Blake2s {
+    /// Unkeyed BLAKE2s with an `outlen`-byte digest (1..=32).
+    pub(crate) fn new(outlen: usize) -> Self {
+        let mut ctx = Blake2s(pin_init::zeroed());
+        // SAFETY: `ctx` is a valid context; `outlen` is in range at every call
+        // site (16 or 32), and the library clamps nothing else.
+        unsafe { b::wgrs_blake2s_init(&mut ctx.0, outlen.clamp(1, KEY_LEN)) };
+        ctx
+    }
+
+    /// Keyed BLAKE2s (`key` at most 32 bytes) with an `outlen`-byte digest.
+    pub(crate) fn new_keyed(outlen: usize, key: &[u8]) -> Self {
+        let mut ctx = Blake2s(pin_init::zeroed());
+        let key = &key[..key.len().min(KEY_LEN)];
+        // SAFETY: valid context, key length at most 32, outlen in 1..=32.
+        unsafe {
+            b::wgrs_blake2s_init_key(&mut ctx.0, outlen.clamp(1, KEY_LEN), key.as_ptr().cast(), key.len())
+        };
+        ctx
+    }
+
+    /// Feeds `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) -> &mut Self {
+        // SAFETY: `data` is valid for its length; the context is initialised.
+        unsafe { b::blake2s_update(&mut self.0, data.as_ptr(), data.len()) };
+        self
+    }
+
+    /// Writes the digest into `out`, which must hold the `outlen` given at
+    /// creation (the callers pass arrays of exactly that size).
+    pub(crate) fn finalize_into(mut self, out: &mut [u8]) {
+        let mut full = [0u8; KEY_LEN];
+        // SAFETY: `full` has room for the largest digest (32 bytes).
+        unsafe { b::blake2s_final(&mut self.0, full.as_mut_ptr()) };
+        let n = out.len().min(KEY_LEN);
+        out[..n].copy_from_slice(&full[..n]);
+        memzero(&mut full);
+    }
+}
+
+impl Drop for Blake2s {
+    fn drop(&mut self) {
+        // SAFETY: zeroing plain bytes of a context we own.
+        unsafe {
+            b::wgrs_memzero_explicit(
+                core::ptr::from_mut(&mut self.0).cast(),
+                core::mem::size_of::<b::blake2s_ctx>(),
+            )
+        };
+    }
+}
+
+/// Zeroes `buf` in a way the compiler may not optimise out.
+pub(crate) fn memzero(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { b::wgrs_memzero_explicit(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// Compares two byte strings in time independent of their contents (the
+/// lengths are not secret). Returns `true` when equal.
+pub(crate) fn constant_time_eq(a: &[u8], b_: &[u8]) -> bool {
+    if a.len() != b_.len() {
+        return false;
+    }
+    // SAFETY: both buffers are valid for `a.len()` bytes.
+    unsafe { b::wgrs_crypto_memneq(a.as_ptr().cast(), b_.as_ptr().cast(), a.len()) == 0 }
+}
+
+/// Fills `buf` from the kernel's CSPRNG.
+pub(crate) fn random_bytes(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { b::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// A random 32-bit number from the kernel's CSPRNG.
+pub(crate) fn random_u32() -> u32 {
+    // SAFETY: no preconditions.
+    unsafe { b::get_random_u32() }
+}
+
+/// A key for HalfSipHash, the kernel's fast keyed hash for hash tables.
+pub(crate) struct HsipKey(b::hsiphash_key_t);
+
+impl HsipKey {
+    /// A fresh random key.
+    pub(crate) fn random() -> Self {
+        let mut key: b::hsiphash_key_t = pin_init::zeroed();
+        // SAFETY: the key is plain words; we fill all of its bytes.
+        let bytes = unsafe {
+            core::slice::from_raw_parts_mut(
+                core::ptr::from_mut(&mut key).cast::<u8>(),
+                core::mem::size_of::<b::hsiphash_key_t>(),
+            )
+        };
+        random_bytes(bytes);
+        Self(key)
+    }
+
+    /// HalfSipHash of two words.
+    pub(crate) fn hash2(&self, a: u32, b_: u32) -> u32 {
+        // SAFETY: the key is valid.
+        unsafe { b::hsiphash_2u32(a, b_, &self.0) }
+    }
+
+    /// HalfSipHash of three words.
+    pub(crate) fn hash3(&self, a: u32, b_: u32, c: u32) -> u32 {
+        // SAFETY: the key is valid.
+        unsafe { b::hsiphash_3u32(a, b_, c, &self.0) }
+    }
+}
