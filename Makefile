@@ -4,6 +4,7 @@
 #
 #   make demo            set up what is missing, boot a VM, show devices
 #   make check           build everything and run all tests (normal + debug)
+#   make bench           run the benchmarks (figures, no pass/fail on timing)
 #   make KDIR=<dir>      build the module against your own Rust-enabled kernel
 #
 # Everything heavy (toolchain, kernel source, kernels) is cached under
@@ -18,7 +19,7 @@ LLVM ?= -19
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 KBUILD_FLAGS = LLVM=$(LLVM) RUSTC=$(RUSTC) RUST_LIB_SRC=$(RUST_LIB_SRC) BINDGEN=$(BINDGEN)
 
-.PHONY: modules clean setup kernel kernel-debug demo check check-normal check-debug
+.PHONY: modules clean setup demo check check-normal check-debug bench
 
 ifdef KDIR
 modules:
@@ -51,3 +52,7 @@ check-normal:
 check-debug:
 	scripts/setup-toolchain.sh
 	selftests/run.sh debug
+
+bench:
+	scripts/setup-toolchain.sh
+	selftests/run.sh --bench normal

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh KDIR KO OUT DEMO ONLY: pack the test VM's root filesystem:
+# mkinitramfs.sh KDIR KO OUT DEMO ONLY BENCH: pack the test VM's root filesystem:
 # a static busybox, iproute2's ip and wireguard-tools' wg with their shared
 # libraries, our module, the C driver's module from the same kernel build,
 # and the test scripts (only those matching ONLY, if set; only the demo if
-# DEMO is 1).
+# DEMO is 1; the benchmarks instead if BENCH is 1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kdir=$1 ko=$2 out=$3 demo=${4:-0} only=${5:-}
+kdir=$1 ko=$2 out=$3 demo=${4:-0} only=${5:-} bench=${6:-0}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -44,6 +44,8 @@ cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
 if [ "$demo" = 1 ]; then
 	cp "$here/demo.sh" "$root/tests/"
+elif [ "$bench" = 1 ]; then
+	cp "$here"/bench/*.sh "$root/tests/"
 else
 	for t in "$here"/tests/*.sh; do
 		case $(basename "$t") in *${only}*) cp "$t" "$root/tests/";; esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--demo] [--only PATTERN] FLAVOR...   (FLAVOR: normal | debug)
+# run.sh [--demo|--bench] [--only PATTERN] FLAVOR...   (FLAVOR: normal | debug)
 #
 # For each flavor: build (or reuse) the test kernel, build the module against
 # it, pack an initramfs with the tests, boot it under QEMU, and collect one
@@ -11,14 +11,15 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/toolchain.env"
-demo=0 only=""
+demo=0 bench=0 only=""
 flavors=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1;;
+	--bench) bench=1;;
 	--only) only=$2; shift;;
 	normal|debug) flavors+=("$1");;
-	*) echo "usage: $0 [--demo] [--only PATTERN] normal|debug..." >&2; exit 2;;
+	*) echo "usage: $0 [--demo|--bench] [--only PATTERN] normal|debug..." >&2; exit 2;;
 	esac
 	shift
 done
@@ -40,7 +41,7 @@ for flavor in "${flavors[@]}"; do
 	fi
 	work=$WGRS_CACHE/run/$flavor
 	rm -rf "$work"; mkdir -p "$work"
-	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$ko" "$work/initramfs.cpio.gz" "$demo" "$only" >"$work/mkinitramfs.log" 2>&1; then
+	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$ko" "$work/initramfs.cpio.gz" "$demo" "$only" "$bench" >"$work/mkinitramfs.log" 2>&1; then
 		cat "$work/mkinitramfs.log" >&2
 		result FAIL "[$flavor] initramfs"; continue
 	fi
@@ -59,6 +60,7 @@ for flavor in "${flavors[@]}"; do
 	if [ $demo = 1 ]; then
 		sed -n '/^WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/console.log" | sed '1d;$d'
 	fi
+	grep -a '^WGRS-BENCH ' "$work/console.log" | sed "s/^WGRS-BENCH /[$flavor] /"
 	while IFS= read -r line; do
 		case $line in
 		"WGRS-RESULT PASS "*) result PASS "[$flavor] ${line#WGRS-RESULT PASS }";;
