@@ -12,6 +12,8 @@ use kernel::prelude::*;
 // packet path that drives it (peers, sockets, send, receive, timers) is not
 // written yet, so parts of it have no caller in the module for now.
 #[allow(dead_code)]
+mod allowedips;
+#[allow(dead_code)]
 mod cookie;
 #[allow(dead_code)]
 mod counter;

@@ -171,3 +171,28 @@ void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec)
 	*sec = now.tv_sec;
 	*nsec = now.tv_nsec;
 }
+
+struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, NULL);
+}
+
+void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags)
+{
+	return kmem_cache_alloc(cache, flags);
+}
+
+void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr)
+{
+	kvfree_call_rcu(head, ptr);
+}
+
+void wgrs_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void wgrs_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}

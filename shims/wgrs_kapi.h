@@ -13,6 +13,8 @@
 #include <crypto/utils.h>
 #include <linux/errno.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/siphash.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -73,5 +75,13 @@ void wgrs_memzero_explicit(void *s, size_t count);
 int wgrs_crypto_memneq(const void *a, const void *b, size_t size);
 u64 wgrs_ktime_get_coarse_boottime_ns(void);
 void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
+
+/* slab caches and RCU */
+struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align);
+void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags);
+void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr);
+void wgrs_rcu_read_lock(void);
+void wgrs_rcu_read_unlock(void);
+const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
 
 #endif /* WGRS_KAPI_H */

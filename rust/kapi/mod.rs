@@ -13,5 +13,7 @@ pub(crate) mod genl;
 #[cfg(CONFIG_KUNIT)]
 pub(crate) mod kunit;
 pub(crate) mod netdev;
+pub(crate) mod rcu;
 pub(crate) mod skb;
+pub(crate) mod slab;
 pub(crate) mod time;

@@ -6,6 +6,7 @@
 //! a filter that matches nothing and enables `wireguard_rs_*` (tests) or
 //! `wgrs_bench_*` (benchmarks) only in the scripts that want them.
 
+mod allowedips;
 mod bench;
 mod cookie;
 mod counter;

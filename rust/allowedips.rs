@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Cryptokey routing: the AllowedIPs longest-prefix-match tries (the C
+//! driver's `allowedips.c`), one for IPv4 and one for IPv6, mapping prefixes
+//! to peers.
+//!
+//! Lookups (send: destination address; receive: source address) run under
+//! RCU with no lock; updates are serialised by the table's own mutex
+//! (callers also hold the device's update lock, as in the C driver). Nodes
+//! come from two dedicated slab caches and are freed after an RCU grace
+//! period.
+//!
+//! Layout. A node holds its prefix (host-order integer, host bits masked),
+//! its length, the peer (null for the branching nodes the trie needs where
+//! two prefixes diverge), two children, and the links of its peer's list of
+//! prefixes (for removing a peer's prefixes and for dumps). There is no
+//! parent pointer: removal walks down from the root (at most 33 or 129
+//! steps), and the RCU free head reuses the list links, so a node is 48
+//! bytes for IPv4 and 64 for IPv6 (the C driver's is 72 for both).
+//!
+//! Invariants (relied on by `deref`):
+//! - every non-null node pointer in a root, a child slot or a peer list
+//!   points to a live node from the matching cache;
+//! - a node is freed only by `retire`, after it was unlinked from the trie
+//!   and its peer list, and the memory is released only after an RCU grace
+//!   period; only the writer (holding `lock`) unlinks and retires.
+
+use crate::kapi::rcu::ReadGuard;
+use crate::kapi::slab::KmemCache;
+use core::{
+    marker::PhantomData,
+    ptr::{
+        null_mut,
+        NonNull, //
+    },
+    sync::atomic::{
+        AtomicPtr,
+        Ordering::{
+            Acquire,
+            Relaxed,
+            Release, //
+        },
+    },
+};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex,
+        MutexGuard, //
+    },
+};
+
+/// A peer that can own prefixes.
+///
+/// # Safety
+///
+/// Implementors promise that a value is freed only after an RCU grace period
+/// that follows [`AllowedIps::remove_by_peer`] for it on every table it was
+/// inserted into, so lookups may hand out references under an RCU guard.
+pub(crate) unsafe trait AllowedIpsPeer: Sync + Sized {
+    /// The peer's lists of prefixes, owned by the tables.
+    fn allowedips_list(&self) -> &PeerList<Self>;
+}
+
+/// A peer's prefixes in insertion order, one list per family. Only tables
+/// touch it, under their lock.
+pub(crate) struct PeerList<P> {
+    first4: AtomicPtr<Node<u32, P>>,
+    first6: AtomicPtr<Node<u128, P>>,
+}
+
+impl<P> PeerList<P> {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        Self {
+            first4: AtomicPtr::new(null_mut()),
+            first6: AtomicPtr::new(null_mut()),
+        }
+    }
+}
+
+/// A prefix key: an IPv4 (`u32`) or IPv6 (`u128`) address in host order.
+pub(crate) trait Key: Copy + Eq + Send + Sync + 'static {
+    /// Address width in bits.
+    const BITS: u8;
+    /// The address with every bit after the first `cidr` cleared.
+    fn masked(self, cidr: u8) -> Self;
+    /// How many leading bits `self` and `other` share.
+    fn common_bits(self, other: Self) -> u8;
+    /// Bit `i` counted from the most significant (0-based, `i < BITS`).
+    fn bit(self, i: u8) -> usize;
+    /// This family's head in a peer's lists.
+    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>>;
+    /// This family's node cache.
+    fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>>;
+}
+
+impl Key for u32 {
+    const BITS: u8 = 32;
+    fn masked(self, cidr: u8) -> Self {
+        if cidr == 0 {
+            0
+        } else {
+            self & (u32::MAX << (32 - u32::from(cidr)))
+        }
+    }
+    fn common_bits(self, other: Self) -> u8 {
+        (self ^ other).leading_zeros() as u8
+    }
+    fn bit(self, i: u8) -> usize {
+        ((self >> (31 - u32::from(i))) & 1) as usize
+    }
+    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
+        &list.first4
+    }
+    fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
+        &c.v4
+    }
+}
+
+impl Key for u128 {
+    const BITS: u8 = 128;
+    fn masked(self, cidr: u8) -> Self {
+        if cidr == 0 {
+            0
+        } else {
+            self & (u128::MAX << (128 - u32::from(cidr)))
+        }
+    }
+    fn common_bits(self, other: Self) -> u8 {
+        (self ^ other).leading_zeros() as u8
+    }
+    fn bit(self, i: u8) -> usize {
+        ((self >> (127 - u32::from(i))) & 1) as usize
+    }
+    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
+        &list.first6
+    }
+    fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
+        &c.v6
+    }
+}
+
+/// A trie node. See the module documentation for the layout.
+#[repr(C)]
+pub(crate) struct Node<K, P> {
+    key: K,
+    cidr: u8,
+    peer: AtomicPtr<P>,
+    child: [AtomicPtr<Node<K, P>>; 2],
+    /// Peer-list links; reused as the RCU free head once retired.
+    prev: AtomicPtr<Node<K, P>>,
+    next: AtomicPtr<Node<K, P>>,
+}
+
+/// The two slab caches, shared by all tables of the module (slab cache
+/// names must be unique, so there is one pair per module). The node type
+/// does not depend on the peer type (only a pointer to it is stored), so the
+/// caches are typed with `()` and nodes are cast on the way in and out.
+pub(crate) struct NodeCaches {
+    v4: KmemCache<Node<u32, ()>>,
+    v6: KmemCache<Node<u128, ()>>,
+}
+
+impl NodeCaches {
+    /// Creates the caches (once per module).
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            v4: KmemCache::new(c"wgrs_allowedips_node4")?,
+            v6: KmemCache::new(c"wgrs_allowedips_node6")?,
+        })
+    }
+
+    /// Slab bytes per IPv4 and IPv6 node.
+    pub(crate) fn node_sizes(&self) -> (usize, usize) {
+        (self.v4.object_size(), self.v6.object_size())
+    }
+}
+
+/// Proof of being allowed to follow node pointers for `'a`: an RCU read
+/// guard, or the table's writer lock.
+pub(crate) trait Proof {}
+impl Proof for ReadGuard {}
+impl<P> Proof for Writer<'_, P> {}
+
+/// Follows a node pointer.
+fn deref<'a, K, P>(p: *mut Node<K, P>, _proof: &'a impl Proof) -> Option<&'a Node<K, P>> {
+    // SAFETY: by the module invariants a non-null node pointer found in the
+    // trie or a peer list is live; the proof keeps it so for `'a` (RCU
+    // defers the free past the guard; the writer is the only one freeing).
+    unsafe { p.as_ref() }
+}
+
+/// A prefix of a peer, as read back for dumps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Prefix {
+    /// IPv4 address (network order) and length.
+    V4([u8; 4], u8),
+    /// IPv6 address (network order) and length.
+    V6([u8; 16], u8),
+}
+
+/// Where a dump of a peer's prefixes stopped: the last prefix emitted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum Cursor {
+    /// Not started.
+    #[default]
+    Start,
+    /// After an IPv4 prefix.
+    V4(u32, u8),
+    /// After an IPv6 prefix.
+    V6(u128, u8),
+    /// Everything was emitted.
+    Done,
+}
+
+/// The writer's exclusive access, held while a table is changed.
+pub(crate) struct Writer<'a, P> {
+    _guard: MutexGuard<'a, ()>,
+    _p: PhantomData<P>,
+}
+
+/// Counters of a table, for tests and benchmarks.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Stats {
+    /// Nodes in the IPv4 trie (prefixes and branching nodes).
+    pub(crate) nodes4: usize,
+    /// Nodes in the IPv6 trie.
+    pub(crate) nodes6: usize,
+}
+
+/// A device's AllowedIPs table.
+#[pin_data(PinnedDrop)]
+pub(crate) struct AllowedIps<P: AllowedIpsPeer> {
+    caches: Arc<NodeCaches>,
+    root4: AtomicPtr<Node<u32, P>>,
+    root6: AtomicPtr<Node<u128, P>>,
+    #[pin]
+    lock: Mutex<()>,
+    #[pin]
+    stats: Mutex<Stats>,
+}
+
+impl<P: AllowedIpsPeer> AllowedIps<P> {
+    /// An empty table using `caches`.
+    pub(crate) fn new(caches: Arc<NodeCaches>) -> impl PinInit<Self> {
+        pin_init!(Self {
+            caches,
+            root4: AtomicPtr::new(null_mut()),
+            root6: AtomicPtr::new(null_mut()),
+            lock <- new_mutex!((), "wireguard_rs_allowedips"),
+            stats <- new_mutex!(Stats::default(), "wireguard_rs_allowedips_stats"),
+        })
+    }
+
+    fn writer(&self) -> Writer<'_, P> {
+        Writer {
+            _guard: self.lock.lock(),
+            _p: PhantomData,
+        }
+    }
+
+    /// Node counts.
+    pub(crate) fn stats(&self) -> Stats {
+        *self.stats.lock()
+    }
+
+    /// Maps `addr/cidr` (network order, host bits ignored) to `peer`; a
+    /// prefix already present moves to `peer`. `EINVAL` if `cidr` is too long.
+    pub(crate) fn insert_v4(&self, addr: [u8; 4], cidr: u8, peer: &P) -> Result {
+        let w = self.writer();
+        self.insert(&w, &self.root4, u32::from_be_bytes(addr), cidr, peer)
+    }
+
+    /// As [`AllowedIps::insert_v4`] for IPv6.
+    pub(crate) fn insert_v6(&self, addr: [u8; 16], cidr: u8, peer: &P) -> Result {
+        let w = self.writer();
+        self.insert(&w, &self.root6, u128::from_be_bytes(addr), cidr, peer)
+    }
+
+    /// Removes `addr/cidr` if it belongs to `peer` (else changes nothing:
+    /// the semantics of `WGALLOWEDIP_F_REMOVE_ME`). `EINVAL` if `cidr` is
+    /// too long; removing an absent prefix is not an error.
+    pub(crate) fn remove_v4(&self, addr: [u8; 4], cidr: u8, peer: &P) -> Result {
+        let w = self.writer();
+        self.remove(&w, &self.root4, u32::from_be_bytes(addr), cidr, peer)
+    }
+
+    /// As [`AllowedIps::remove_v4`] for IPv6.
+    pub(crate) fn remove_v6(&self, addr: [u8; 16], cidr: u8, peer: &P) -> Result {
+        let w = self.writer();
+        self.remove(&w, &self.root6, u128::from_be_bytes(addr), cidr, peer)
+    }
+
+    /// Removes every prefix of `peer`.
+    pub(crate) fn remove_by_peer(&self, peer: &P) {
+        let w = self.writer();
+        let list = peer.allowedips_list();
+        while let Some(n) = deref(list.first4.load(Relaxed), &w) {
+            let (key, cidr) = (n.key, n.cidr);
+            self.remove_exact(&w, &self.root4, key, cidr);
+        }
+        while let Some(n) = deref(list.first6.load(Relaxed), &w) {
+            let (key, cidr) = (n.key, n.cidr);
+            self.remove_exact(&w, &self.root6, key, cidr);
+        }
+    }
+
+    /// The peer whose prefix best matches IPv4 address `addr`.
+    pub(crate) fn lookup_v4<'g>(&self, guard: &'g ReadGuard, addr: [u8; 4]) -> Option<&'g P> {
+        Self::lookup(guard, &self.root4, u32::from_be_bytes(addr))
+    }
+
+    /// The peer whose prefix best matches IPv6 address `addr`.
+    pub(crate) fn lookup_v6<'g>(&self, guard: &'g ReadGuard, addr: [u8; 16]) -> Option<&'g P> {
+        Self::lookup(guard, &self.root6, u128::from_be_bytes(addr))
+    }
+
+    fn lookup<'g, K: Key>(guard: &'g ReadGuard, root: &AtomicPtr<Node<K, P>>, key: K) -> Option<&'g P> {
+        let mut found: *mut P = null_mut();
+        let mut node = deref(root.load(Acquire), guard);
+        while let Some(n) = node {
+            if key.common_bits(n.key) < n.cidr {
+                break;
+            }
+            let peer = n.peer.load(Acquire);
+            if !peer.is_null() {
+                found = peer;
+            }
+            if n.cidr == K::BITS {
+                break;
+            }
+            node = deref(n.child[key.bit(n.cidr)].load(Acquire), guard);
+        }
+        // SAFETY: a peer stays valid for an RCU grace period after it left
+        // the table (the `AllowedIpsPeer` contract), and we are inside one.
+        unsafe { found.as_ref() }
+    }
+
+    /// Emits `peer`'s prefixes after `cursor`, in insertion order, while
+    /// `emit` returns `true`; updates `cursor`. If the prefix the cursor
+    /// names is gone (the table changed between dump parts), the walk
+    /// restarts from the beginning; the dump's generation check tells
+    /// userspace to retry.
+    pub(crate) fn walk(&self, peer: &P, cursor: &mut Cursor, mut emit: impl FnMut(Prefix) -> bool) {
+        let w = self.writer();
+        let list = peer.allowedips_list();
+        let peer_ptr = core::ptr::from_ref(peer).cast_mut();
+        // Find where to start in each family.
+        let (mut n4, mut n6) = match *cursor {
+            Cursor::Done => return,
+            Cursor::Start => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+            Cursor::V4(key, cidr) => match self.find_exact(&w, &self.root4, key, cidr) {
+                Some(n) if n.peer.load(Relaxed) == peer_ptr => (n.next.load(Relaxed), list.first6.load(Relaxed)),
+                _ => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+            },
+            Cursor::V6(key, cidr) => match self.find_exact(&w, &self.root6, key, cidr) {
+                Some(n) if n.peer.load(Relaxed) == peer_ptr => (null_mut(), n.next.load(Relaxed)),
+                _ => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+            },
+        };
+        while let Some(n) = deref(n4, &w) {
+            if !emit(Prefix::V4(n.key.to_be_bytes(), n.cidr)) {
+                return;
+            }
+            *cursor = Cursor::V4(n.key, n.cidr);
+            n4 = n.next.load(Relaxed);
+        }
+        while let Some(n) = deref(n6, &w) {
+            if !emit(Prefix::V6(n.key.to_be_bytes(), n.cidr)) {
+                return;
+            }
+            *cursor = Cursor::V6(n.key, n.cidr);
+            n6 = n.next.load(Relaxed);
+        }
+        *cursor = Cursor::Done;
+    }
+
+    /// The node exactly for `key/cidr`, if any.
+    fn find_exact<'w, K: Key>(
+        &self,
+        w: &'w Writer<'_, P>,
+        root: &AtomicPtr<Node<K, P>>,
+        key: K,
+        cidr: u8,
+    ) -> Option<&'w Node<K, P>> {
+        let key = key.masked(cidr);
+        let mut node = deref(root.load(Relaxed), w);
+        while let Some(n) = node {
+            if n.cidr > cidr || key.common_bits(n.key) < n.cidr {
+                return None;
+            }
+            if n.cidr == cidr {
+                return Some(n);
+            }
+            node = deref(n.child[key.bit(n.cidr)].load(Relaxed), w);
+        }
+        None
+    }
+
+    fn new_node<K: Key>(&self, key: K, cidr: u8, peer: *mut P) -> Result<NonNull<Node<K, P>>> {
+        let node = Node::<K, ()> {
+            key,
+            cidr,
+            peer: AtomicPtr::new(peer.cast()),
+            child: [AtomicPtr::new(null_mut()), AtomicPtr::new(null_mut())],
+            prev: AtomicPtr::new(null_mut()),
+            next: AtomicPtr::new(null_mut()),
+        };
+        let p = K::cache(&self.caches).alloc(node)?;
+        let mut stats = self.stats.lock();
+        if K::BITS == 32 {
+            stats.nodes4 += 1;
+        } else {
+            stats.nodes6 += 1;
+        }
+        // `Node<K, ()>` and `Node<K, P>` have the same layout (`repr(C)`, the
+        // peer is only behind a pointer).
+        Ok(p.cast())
+    }
+
+    /// Adds `node` at the tail of its peer's list.
+    fn list_add<K: Key>(&self, w: &Writer<'_, P>, node: &Node<K, P>, peer: &P) {
+        let head = K::head(peer.allowedips_list());
+        let me = core::ptr::from_ref(node).cast_mut();
+        node.next.store(null_mut(), Relaxed);
+        // Tail insertion keeps insertion order; the list has no tail pointer
+        // (it would cost every peer 16 bytes), so find the tail via `prev` of
+        // the head, which the head node keeps pointing at the tail.
+        if let Some(first) = deref(head.load(Relaxed), w) {
+            let last = first.prev.load(Relaxed);
+            if let Some(l) = deref(last, w) {
+                l.next.store(me, Relaxed);
+            }
+            first.prev.store(me, Relaxed);
+            node.prev.store(last, Relaxed);
+        } else {
+            head.store(me, Relaxed);
+            node.prev.store(me, Relaxed);
+        }
+    }
+
+    /// Takes `node` out of its peer's list.
+    fn list_del<K: Key>(&self, w: &Writer<'_, P>, node: &Node<K, P>) {
+        let Some(peer) = deref_peer(node.peer.load(Relaxed), w) else {
+            return;
+        };
+        let head = K::head(peer.allowedips_list());
+        let me = core::ptr::from_ref(node).cast_mut();
+        let prev = node.prev.load(Relaxed);
+        let next = node.next.load(Relaxed);
+        let first = head.load(Relaxed);
+        if first == me {
+            // New first node (or empty list); it inherits the tail pointer.
+            head.store(next, Relaxed);
+            if let Some(n) = deref(next, w) {
+                n.prev.store(if prev == me { next } else { prev }, Relaxed);
+            }
+        } else {
+            if let Some(p) = deref(prev, w) {
+                p.next.store(next, Relaxed);
+            }
+            match deref(next, w) {
+                Some(n) => n.prev.store(prev, Relaxed),
+                // We were the tail: the first node's tail pointer moves back.
+                None => {
+                    if let Some(f) = deref(first, w) {
+                        f.prev.store(prev, Relaxed);
+                    }
+                }
+            }
+        }
+        node.prev.store(null_mut(), Relaxed);
+        node.next.store(null_mut(), Relaxed);
+    }
+
+    fn insert<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8, peer: &P) -> Result {
+        if cidr > K::BITS {
+            return Err(EINVAL);
+        }
+        let key = key.masked(cidr);
+        let peer_ptr = core::ptr::from_ref(peer).cast_mut();
+
+        // Walk down while nodes are prefixes of ours; `parent` ends at the
+        // deepest such node, `slot` at the pointer below it towards `key`.
+        let mut slot = root;
+        while let Some(n) = deref(slot.load(Relaxed), w) {
+            if n.cidr > cidr || key.common_bits(n.key) < n.cidr {
+                break;
+            }
+            if n.cidr == cidr {
+                // The prefix exists: move it to `peer`.
+                if n.peer.load(Relaxed) != peer_ptr {
+                    self.list_del(w, n);
+                    n.peer.store(peer_ptr, Release);
+                    self.list_add(w, n, peer);
+                }
+                return Ok(());
+            }
+            slot = &n.child[key.bit(n.cidr)];
+        }
+
+        let new = self.new_node(key, cidr, peer_ptr)?;
+        let new_ptr = new.as_ptr();
+        let Some(newn) = deref(new_ptr, w) else {
+            return Err(ENOMEM);
+        };
+        let down_ptr = slot.load(Relaxed);
+        let Some(down) = deref(down_ptr, w) else {
+            // Empty slot: hang the new node there.
+            self.list_add(w, newn, peer);
+            slot.store(new_ptr, Release);
+            return Ok(());
+        };
+        let common = cidr.min(key.common_bits(down.key));
+        if common == cidr {
+            // Our prefix covers `down`: insert above it.
+            newn.child[down.key.bit(cidr)].store(down_ptr, Relaxed);
+            self.list_add(w, newn, peer);
+            slot.store(new_ptr, Release);
+            return Ok(());
+        }
+        // The prefixes diverge at bit `common`: a branching node holds both.
+        let branch = match self.new_node(key.masked(common), common, null_mut()) {
+            Ok(b) => b,
+            Err(e) => {
+                // SAFETY: `new` was never published.
+                unsafe { K::cache(&self.caches).free_now(new.cast()) };
+                self.count_freed::<K>(1);
+                return Err(e);
+            }
+        };
+        let Some(br) = deref(branch.as_ptr(), w) else {
+            return Err(ENOMEM);
+        };
+        br.child[down.key.bit(common)].store(down_ptr, Relaxed);
+        br.child[key.bit(common)].store(new_ptr, Relaxed);
+        self.list_add(w, newn, peer);
+        slot.store(branch.as_ptr(), Release);
+        Ok(())
+    }
+
+    fn remove<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8, peer: &P) -> Result {
+        if cidr > K::BITS {
+            return Err(EINVAL);
+        }
+        let peer_ptr = core::ptr::from_ref(peer).cast_mut();
+        match self.find_exact(w, root, key, cidr) {
+            Some(n) if n.peer.load(Relaxed) == peer_ptr => {
+                self.remove_exact(w, root, key.masked(cidr), cidr);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the prefix node for `key/cidr` (which must exist and carry a
+    /// peer), splicing out nodes that no longer branch.
+    fn remove_exact<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8) {
+        // Find the node and the two slots above it.
+        let mut gslot: Option<&AtomicPtr<Node<K, P>>> = None;
+        let mut pslot = root;
+        let mut parent: Option<&Node<K, P>> = None;
+        let mut node = deref(root.load(Relaxed), w);
+        while let Some(n) = node {
+            if n.cidr == cidr && n.key == key {
+                break;
+            }
+            if n.cidr >= cidr || key.common_bits(n.key) < n.cidr {
+                return;
+            }
+            gslot = Some(pslot);
+            parent = Some(n);
+            pslot = &n.child[key.bit(n.cidr)];
+            node = deref(pslot.load(Relaxed), w);
+        }
+        let Some(n) = node else {
+            return;
+        };
+        let me = core::ptr::from_ref(n).cast_mut();
+        self.list_del(w, n);
+        n.peer.store(null_mut(), Release);
+        let c0 = n.child[0].load(Relaxed);
+        let c1 = n.child[1].load(Relaxed);
+        if !c0.is_null() && !c1.is_null() {
+            // Still needed to branch: it stays, without a peer.
+            return;
+        }
+        let only = if c0.is_null() { c1 } else { c0 };
+        pslot.store(only, Release);
+        self.retire(me);
+        // A branching parent left with one child is spliced out too.
+        if let (Some(p), Some(gs), true) = (parent, gslot, only.is_null()) {
+            if p.peer.load(Relaxed).is_null() {
+                let other = if core::ptr::eq(pslot, &p.child[0]) { &p.child[1] } else { &p.child[0] };
+                gs.store(other.load(Relaxed), Release);
+                self.retire(core::ptr::from_ref(p).cast_mut());
+            }
+        }
+    }
+
+    /// Frees an unlinked node after a grace period.
+    fn retire<K: Key>(&self, node: *mut Node<K, P>) {
+        let Some(n) = NonNull::new(node) else {
+            return;
+        };
+        // The list links are dead (the node left its list) and no reader
+        // reads them, so they hold the RCU free head.
+        // SAFETY: the node is unlinked from the trie and its list, so new
+        // readers cannot reach it and the writer drops it now; its `prev`
+        // field is 8-byte aligned with 16 bytes (prev, next) behind it, room
+        // for a `kvfree_rcu_head`.
+        unsafe {
+            let head = core::ptr::addr_of_mut!((*node).prev).cast();
+            K::cache(&self.caches).free_after_rcu(n.cast(), head);
+        }
+        self.count_freed::<K>(1);
+    }
+
+    fn count_freed<K: Key>(&self, n: usize) {
+        let mut stats = self.stats.lock();
+        if K::BITS == 32 {
+            stats.nodes4 -= n;
+        } else {
+            stats.nodes6 -= n;
+        }
+    }
+
+    /// Removes everything (the device is going away).
+    pub(crate) fn clear(&self) {
+        let w = self.writer();
+        self.free_subtree(&w, self.root4.swap(null_mut(), Release));
+        self.free_subtree(&w, self.root6.swap(null_mut(), Release));
+    }
+
+    fn free_subtree<K: Key>(&self, w: &Writer<'_, P>, root: *mut Node<K, P>) {
+        // Depth-first with an explicit stack: each step pops one node and
+        // pushes at most two, so the stack never holds more than the trie's
+        // depth plus one (at most 130) entries.
+        let mut stack = [null_mut::<Node<K, P>>(); 130];
+        let mut len = 0;
+        if !root.is_null() {
+            stack[0] = root;
+            len = 1;
+        }
+        while len > 0 {
+            len -= 1;
+            let p = stack[len];
+            let Some(n) = deref(p, w) else { continue };
+            for c in &n.child {
+                let c = c.swap(null_mut(), Relaxed);
+                if !c.is_null() && len < stack.len() {
+                    stack[len] = c;
+                    len += 1;
+                }
+            }
+            self.list_del(w, n);
+            self.retire(p);
+        }
+    }
+}
+
+fn deref_peer<'a, P>(p: *mut P, _w: &'a impl Proof) -> Option<&'a P> {
+    // SAFETY: peers in the table are alive while they are in it (the
+    // `AllowedIpsPeer` contract: they leave before being freed).
+    unsafe { p.as_ref() }
+}
+
+#[pinned_drop]
+impl<P: AllowedIpsPeer> PinnedDrop for AllowedIps<P> {
+    fn drop(self: Pin<&mut Self>) {
+        self.clear();
+    }
+}
