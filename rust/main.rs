@@ -28,6 +28,8 @@ mod netlink;
 #[allow(dead_code)]
 mod noise;
 #[allow(dead_code)]
+mod peerlookup;
+#[allow(dead_code)]
 mod ratelimiter;
 #[cfg(CONFIG_KUNIT)]
 mod selftest;
@@ -68,6 +70,8 @@ struct WireGuardRs {
     _kind: LinkKind<Device>,
     #[cfg(CONFIG_KUNIT)]
     _selftests: Option<kapi::kunit::RanSuites>,
+    // Last: wait for our RCU callbacks before the module's code goes.
+    _rcu: kapi::rcu::BarrierOnDrop,
 }
 
 /// Runs the KUnit suites asked for by the `selftest` parameter.
@@ -130,6 +134,7 @@ impl kernel::Module for WireGuardRs {
             _kind: kind,
             #[cfg(CONFIG_KUNIT)]
             _selftests: selftests,
+            _rcu: kapi::rcu::BarrierOnDrop,
         })
     }
 }

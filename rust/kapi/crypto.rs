@@ -244,3 +244,28 @@ impl HsipKey {
         unsafe { b::hsiphash_3u32(a, b_, c, &self.0) }
     }
 }
+
+/// A key for SipHash-2-4, for hash tables keyed by attacker-chosen data.
+pub(crate) struct SipKey(b::siphash_key_t);
+
+impl SipKey {
+    /// A fresh random key.
+    pub(crate) fn random() -> Self {
+        let mut k = [0u8; 16];
+        random_bytes(&mut k);
+        let mut key: b::siphash_key_t = pin_init::zeroed();
+        key.key[0] = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]]);
+        key.key[1] = u64::from_ne_bytes([k[8], k[9], k[10], k[11], k[12], k[13], k[14], k[15]]);
+        memzero(&mut k);
+        Self(key)
+    }
+
+    /// SipHash of 32 bytes.
+    pub(crate) fn hash32(&self, data: &[u8; 32]) -> u64 {
+        let w = |i: usize| u64::from_le_bytes([
+            data[i], data[i + 1], data[i + 2], data[i + 3], data[i + 4], data[i + 5], data[i + 6], data[i + 7],
+        ]);
+        // SAFETY: the key is valid.
+        unsafe { b::siphash_4u64(w(0), w(8), w(16), w(24), &self.0) }
+    }
+}

@@ -14,6 +14,7 @@ pub(crate) mod genl;
 pub(crate) mod kunit;
 pub(crate) mod netdev;
 pub(crate) mod rcu;
+pub(crate) mod rcu_hash;
 pub(crate) mod skb;
 pub(crate) mod slab;
 pub(crate) mod time;

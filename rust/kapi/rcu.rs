@@ -36,3 +36,21 @@ pub(crate) fn synchronize() {
     // callers are update paths and tests).
     unsafe { b::synchronize_rcu() };
 }
+
+/// Waits until every `call_rcu` callback queued so far has run. Needed
+/// before the module's code goes away, since the callbacks are ours.
+pub(crate) fn barrier() {
+    // SAFETY: process context, no RCU read lock held.
+    unsafe { b::rcu_barrier() };
+}
+
+/// Runs [`barrier`] when dropped: the last field of the module's state, so
+/// that RCU callbacks queued by anything dropped before it (they are code
+/// of this module) have run before the module's code is freed.
+pub(crate) struct BarrierOnDrop;
+
+impl Drop for BarrierOnDrop {
+    fn drop(&mut self) {
+        barrier();
+    }
+}

@@ -13,5 +13,6 @@ mod counter;
 mod keypairs;
 mod noise;
 mod noise_vectors;
+mod peerlookup;
 mod ratelimiter;
 mod vectors;

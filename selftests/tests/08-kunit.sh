@@ -8,7 +8,7 @@ while read -r name status; do
 	if [ "$status" = ok ]; then result PASS "kunit: $name"; else result FAIL "kunit: $name"; fi
 done < /tmp/kunit.txt
 # Every suite must have run (a module built without them would pass nothing).
-for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_ratelimiter; do
+for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_ratelimiter wireguard_rs_peerlookup; do
 	if grep -q "^$suite\." /tmp/kunit.txt; then result PASS "kunit: suite $suite ran"
 	else result FAIL "kunit: suite $suite ran"; dmesg | tail -n 30; fi
 done
