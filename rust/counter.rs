@@ -34,7 +34,7 @@ impl ReplayCounter {
     /// Accepts `their_counter` if it was not seen before, is inside the
     /// window and below `REJECT_AFTER_MESSAGES`; records it if accepted.
     pub(crate) fn validate(&mut self, their_counter: u64) -> bool {
-        if self.counter >= REJECT_AFTER_MESSAGES + 1 || their_counter >= REJECT_AFTER_MESSAGES {
+        if self.counter > REJECT_AFTER_MESSAGES || their_counter >= REJECT_AFTER_MESSAGES {
             return false;
         }
         // Work one-based, so that `self.counter == 0` means "nothing yet".

@@ -388,7 +388,7 @@ pub(crate) fn tai64n_now() -> [u8; NOISE_TIMESTAMP_LEN] {
     // Largest power of two not above the minimum spacing of initiations.
     let spacing = 1_000_000_000u64 / INITIATIONS_PER_SECOND;
     let granule = 1u64 << (63 - spacing.leading_zeros());
-    let nsec = (nsec as u64 & !(granule - 1)) as u32;
+    let nsec = (u64::from(nsec) & !(granule - 1)) as u32;
     let mut out = [0u8; NOISE_TIMESTAMP_LEN];
     out[..8].copy_from_slice(&0x400000000000000au64.wrapping_add(sec as u64).to_be_bytes());
     out[8..].copy_from_slice(&nsec.to_be_bytes());

@@ -100,7 +100,7 @@ impl Ratelimiter {
         let (v6, ip, hash) = match ip {
             SourceIp::V4(a) => {
                 let ip = u32::from_ne_bytes(a);
-                (false, ip as u64, self.key.hash2(net_word, ip))
+                (false, u64::from(ip), self.key.hash2(net_word, ip))
             }
             SourceIp::V6(a) => {
                 let mut half = [0u8; 8];

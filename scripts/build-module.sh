@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-module.sh KDIR TAG: build wireguard-rs.ko against kernel build KDIR in
+# build-module.sh KDIR TAG: build wireguard-rs.ko (with clippy) against kernel build KDIR in
 # a per-TAG copy of the sources (so builds for different kernels do not
 # share objects) and print the path of the .ko.
 set -euo pipefail
@@ -16,7 +16,10 @@ mkdir -p "$out"
 # Drop sources that no longer exist in the checkout.
 (cd "$out" && find rust shims -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) | while read -r f; do
 	[ -e "$here/$f" ] || rm -f "$f"; done)
-if ! make -C "$kdir" M="$out" "${WGRS_MAKEFLAGS[@]}" -j"$(( $(nproc) + 1 ))" modules >"$out/build.log" 2>&1; then
+# Through clippy (same version as rustc): its lints count as warnings, and
+# any warning fails the build.
+if ! make -C "$kdir" M="$out" "${WGRS_MAKEFLAGS[@]}" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver \
+	-j"$(( $(nproc) + 1 ))" modules >"$out/build.log" 2>&1; then
 	cat "$out/build.log" >&2
 	echo "build-module: module build failed" >&2
 	exit 1

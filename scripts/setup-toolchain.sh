@@ -7,7 +7,7 @@
 set -euo pipefail
 
 BINDGEN_VERSION=0.72.1
-PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src
+PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src rust-web-clippy
       flex bison bc libelf-dev libssl-dev cpio kmod make xz-utils
       qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools
       dash python3 python3-yaml python3-jsonschema ca-certificates curl)
@@ -40,6 +40,7 @@ fi
 
 # Final checks: fail early and say which piece is missing.
 [ -x /usr/bin/rustc ] || die "/usr/bin/rustc (Debian rustc-web) missing"
+[ -x /usr/bin/clippy-driver ] || die "/usr/bin/clippy-driver (Debian rust-web-clippy) missing"
 [ -d /usr/lib/rustlib/src/rust/library ] || die "rust library source (rust-web-src) missing"
 for t in clang-19 ld.lld-19 llvm-ar-19 qemu-system-x86_64 busybox flex bison bc; do
 	command -v "$t" >/dev/null || die "$t not found after install"

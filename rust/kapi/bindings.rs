@@ -16,7 +16,13 @@
     unreachable_pub,
     unsafe_op_in_unsafe_fn,
     dead_code,
-    unnecessary_transmutes
+    unnecessary_transmutes,
+    clippy::as_underscore,
+    clippy::cast_lossless,
+    clippy::ptr_as_ptr,
+    clippy::ref_as_ptr,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
 )]
 
 use kernel::ffi;

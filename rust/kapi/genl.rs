@@ -70,12 +70,12 @@ impl Family {
                 return Err(EINVAL);
             }
             for (dst, src) in (*fam).name.iter_mut().zip(name) {
-                *dst = *src as _;
+                *dst = *src;
             }
             (*fam).version = version;
             (*fam).module = module.as_ptr().cast();
             (*fam).split_ops = (&raw const b::wireguard_nl_ops).cast();
-            (*fam).n_split_ops = b::wireguard_nl_ops.len() as _;
+            (*fam).n_split_ops = b::wireguard_nl_ops.len() as u8;
             (*fam).set_netnsok(1);
         }
         // SAFETY: the family is fully initialised and lives forever.
@@ -308,7 +308,7 @@ impl Request<'_> {
     /// Sets the extended-ack message returned with an error.
     pub(crate) fn set_err_msg(&mut self, msg: &'static CStr) {
         // SAFETY: `info` is valid and `msg` is static, as extack requires.
-        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_ptr().cast()) }
+        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_char_ptr()) }
     }
 }
 
@@ -321,6 +321,10 @@ fn errno(r: Result<i32>) -> c_int {
 
 // Entry points named by the generated ops table (generated/netlink.c).
 
+/// # Safety
+///
+/// Called only by the genetlink core, through the generated ops table,
+/// with valid arguments for the duration of the call.
 #[no_mangle]
 unsafe extern "C" fn wg_get_device_start(cb: *mut b::netlink_callback) -> c_int {
     // SAFETY: the core passes a valid callback, exclusively ours for the call.
@@ -328,6 +332,10 @@ unsafe extern "C" fn wg_get_device_start(cb: *mut b::netlink_callback) -> c_int 
     errno(crate::netlink::get_device_start(&mut dump).map(|()| 0))
 }
 
+/// # Safety
+///
+/// Called only by the genetlink core, through the generated ops table,
+/// with valid arguments for the duration of the call.
 #[no_mangle]
 unsafe extern "C" fn wgrs_get_device_dumpit(
     skb: *mut b::sk_buff,
@@ -345,6 +353,10 @@ unsafe extern "C" fn wgrs_get_device_dumpit(
     errno(crate::netlink::get_device_dump(&mut dump, &mut msg))
 }
 
+/// # Safety
+///
+/// Called only by the genetlink core, through the generated ops table,
+/// with valid arguments for the duration of the call.
 #[no_mangle]
 unsafe extern "C" fn wg_get_device_done(cb: *mut b::netlink_callback) -> c_int {
     // SAFETY: the core passes a valid callback, exclusively ours for the call.
@@ -353,6 +365,10 @@ unsafe extern "C" fn wg_get_device_done(cb: *mut b::netlink_callback) -> c_int {
     0
 }
 
+/// # Safety
+///
+/// Called only by the genetlink core, through the generated ops table,
+/// with valid arguments for the duration of the call.
 #[no_mangle]
 unsafe extern "C" fn wgrs_set_device_doit(_skb: *mut b::sk_buff, info: *mut b::genl_info) -> c_int {
     // SAFETY: the core passes a valid request, exclusively ours for the call.

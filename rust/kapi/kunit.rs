@@ -41,7 +41,7 @@ pub(crate) fn run_module_suites(module: &'static ThisModule, want: impl Fn(&[u8]
             continue;
         }
         // SAFETY: a suite's name is a NUL-terminated array.
-        let name = unsafe { CStr::from_ptr((*suite).name.as_ptr().cast()) };
+        let name = unsafe { CStr::from_char_ptr((*suite).name.as_ptr()) };
         if want(name.to_bytes()) {
             picked.push(suite, GFP_KERNEL)?;
         }

@@ -84,7 +84,7 @@ impl NetDevice {
         // SAFETY: `name` is a NUL-terminated array inside a valid device; the
         // core keeps it terminated (renames happen under RTNL, and callers
         // that print it tolerate a concurrent rename like the C code does).
-        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr().cast()) }
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr()) }
     }
 
     /// The interface index.
@@ -150,7 +150,7 @@ impl NetDeviceRef {
     /// Looks up a device by name in `net`.
     pub(crate) fn get_by_name(net: &Net, name: &CStr) -> Option<Self> {
         // SAFETY: `net` is valid and `name` is NUL-terminated.
-        let dev = unsafe { b::dev_get_by_name(net.as_raw(), name.as_ptr().cast()) };
+        let dev = unsafe { b::dev_get_by_name(net.as_raw(), name.as_char_ptr()) };
         // INVARIANT: a non-null result carries a reference for us.
         NonNull::new(dev).map(Self)
     }
@@ -220,7 +220,7 @@ impl NetDeviceSetup<'_> {
         self.dev.type_ = b::ARPHRD_NONE as u16;
         self.dev.flags = b::IFF_POINTOPOINT | b::IFF_NOARP;
         // SAFETY: the device is ours to set up.
-        unsafe { b::wgrs_netdev_add_priv_flags(self.dev, b::IFF_NO_QUEUE as _) };
+        unsafe { b::wgrs_netdev_add_priv_flags(self.dev, b::IFF_NO_QUEUE) };
         self.dev.hard_header_len = 0;
         self.dev.addr_len = 0;
     }
@@ -259,7 +259,7 @@ impl<T: LinkDriver> LinkKind<T> {
     pub(crate) fn register(kind: &'static CStr) -> Result<Self> {
         const { assert!(core::mem::align_of::<T>() <= b::NETDEV_ALIGN as usize) };
         let ops = b::rtnl_link_ops {
-            kind: kind.as_ptr().cast(),
+            kind: kind.as_char_ptr(),
             priv_size: core::mem::size_of::<T>(),
             setup: Some(setup_callback::<T>),
             newlink: Some(newlink_callback::<T>),
@@ -363,6 +363,9 @@ unsafe fn parts<'a, T: LinkDriver>(dev: *mut b::net_device) -> (&'a NetDevice, &
     (nd, this)
 }
 
+/// # Safety
+///
+/// Called by the core only for registered devices of driver `T`.
 unsafe extern "C" fn open_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_int {
     // SAFETY: ndo callbacks only run on registered devices of ours.
     let (nd, this) = unsafe { parts::<T>(dev) };
@@ -372,6 +375,9 @@ unsafe extern "C" fn open_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_
     }
 }
 
+/// # Safety
+///
+/// Called by the core only for registered devices of driver `T`.
 unsafe extern "C" fn stop_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_int {
     // SAFETY: ndo callbacks only run on registered devices of ours.
     let (nd, this) = unsafe { parts::<T>(dev) };
@@ -381,6 +387,9 @@ unsafe extern "C" fn stop_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_
     }
 }
 
+/// # Safety
+///
+/// Called by the core only for registered devices of driver `T`.
 unsafe extern "C" fn start_xmit_callback<T: LinkDriver>(
     skb: *mut b::sk_buff,
     dev: *mut b::net_device,

@@ -35,7 +35,7 @@ impl<T> KmemCache<T> {
         let align = u32::try_from(core::mem::align_of::<T>()).map_err(|_| EINVAL)?;
         // SAFETY: `name` is a static NUL-terminated string, as the slab
         // allocator requires (it keeps the pointer).
-        let cache = unsafe { b::wgrs_kmem_cache_create(name.as_ptr().cast(), size, align) };
+        let cache = unsafe { b::wgrs_kmem_cache_create(name.as_char_ptr(), size, align) };
         // INVARIANT: created for T's size and alignment.
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,

@@ -498,8 +498,17 @@ mod tests {
             drop(reader);
             signal.complete_all();
         })?;
+        // Wait for the reader to run, then update until at least 3000 updates
+        // and 20000 lookups overlapped (bounded, in case it never runs).
+        let mut spins = 0u64;
+        while shared.lookups.load(Ordering::Relaxed) == 0 && spins < 4_000_000_000 {
+            kernel::processor::cpu_relax();
+            spins += 1;
+        }
         let mut rng = Rng(99);
-        for round in 0..3000u32 {
+        let mut round = 0u32;
+        while round < 3000 || (shared.lookups.load(Ordering::Relaxed) < 20_000 && round < 3_000_000) {
+            round += 1;
             let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 0);
             let cidr = 16 + rng.below(9) as u8;
             shared.table.insert_v4(a, cidr, peer_b)?;
@@ -510,18 +519,20 @@ mod tests {
                 shared.table.remove_by_peer(peer_b);
             }
         }
+        let updates = round;
         shared.stop.store(true, Ordering::Relaxed);
         done.wait_for_completion();
         shared.table.remove_by_peer(peer_b);
         shared.table.remove_by_peer(peer_a);
         synchronize();
         pr_info!(
-            "allowedips: rcu test: {} concurrent lookups during 3000 updates\n",
-            shared.lookups.load(Ordering::Relaxed)
+            "allowedips: rcu test: {} concurrent lookups during {} updates\n",
+            shared.lookups.load(Ordering::Relaxed),
+            updates
         );
         // Every answer was a or b: never a missing or foreign peer.
         assert_eq!(shared.wrong.load(Ordering::Relaxed), 0);
-        assert!(shared.lookups.load(Ordering::Relaxed) > 0);
+        assert!(shared.lookups.load(Ordering::Relaxed) >= 20_000);
         assert_eq!(shared.table.stats().nodes4, 0);
         Ok(())
     }

@@ -42,7 +42,7 @@ mod tests {
             assert!(hb.consume_initiation(st, m, now));
         }
         let t2 = boottime_coarse_ns();
-        let rate = |ns: u64| (N as u64 * 1_000_000_000) / ns.max(1);
+        let rate = |ns: u64| (u64::from(N) * 1_000_000_000) / ns.max(1);
         pr_info!(
             "bench: noise: {} initiations created in {} us ({}/s), consumed in {} us ({}/s)\n",
             N,
