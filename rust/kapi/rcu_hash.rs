@@ -91,6 +91,19 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         unsafe { p.as_ref() }
     }
 
+    /// A node to link in (allocated before the lock is taken).
+    fn new_node(key: K, value: V) -> Result<KBox<Node<K, V>>> {
+        Ok(KBox::new(
+            Node {
+                rcu: pin_init::zeroed(),
+                next: AtomicPtr::new(null_mut()),
+                key,
+                value,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
     /// Entries in the table.
     pub(crate) fn len(&self) -> usize {
         self.len.load(Relaxed)
@@ -118,15 +131,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     /// Inserts `key -> value` unless `key` is present; gives `value` back
     /// if it was.
     pub(crate) fn insert_unique(&self, hash: usize, key: K, value: V) -> Result<core::result::Result<(), V>> {
-        let node = KBox::new(
-            Node {
-                rcu: pin_init::zeroed(),
-                next: AtomicPtr::new(null_mut()),
-                key,
-                value,
-            },
-            GFP_KERNEL,
-        )?;
+        let node = Self::new_node(key, value)?;
         let guard = self.lock.lock();
         let bucket = self.bucket(hash);
         let mut p = bucket.load(Relaxed);
@@ -146,15 +151,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     /// Replaces the value of `key`, if present, with `value`; readers see
     /// either the old or the new entry. Returns whether `key` was present.
     pub(crate) fn replace(&self, hash: usize, key: K, value: V) -> Result<bool> {
-        let node = KBox::new(
-            Node {
-                rcu: pin_init::zeroed(),
-                next: AtomicPtr::new(null_mut()),
-                key,
-                value,
-            },
-            GFP_KERNEL,
-        )?;
+        let node = Self::new_node(key, value)?;
         let guard = self.lock.lock();
         let mut slot = self.bucket(hash);
         while let Some(n) = Self::node(slot.load(Relaxed), &guard) {

@@ -51,6 +51,30 @@ pub(crate) mod support {
         KBox::pin_init(AllowedIps::new(caches.clone()), GFP_KERNEL)
     }
 
+    /// Waits (bounded) until a reader on another CPU counted a lookup, then
+    /// calls `update(round)` for at least `min_rounds` rounds and until
+    /// `min_lookups` lookups overlapped (at most 3M rounds); returns the
+    /// number of rounds.
+    pub(crate) fn update_while_reading(
+        lookups: &core::sync::atomic::AtomicU64,
+        min_rounds: u32,
+        min_lookups: u64,
+        mut update: impl FnMut(u32) -> Result,
+    ) -> Result<u32> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let mut spins = 0u64;
+        while lookups.load(Relaxed) == 0 && spins < 4_000_000_000 {
+            kernel::processor::cpu_relax();
+            spins += 1;
+        }
+        let mut round = 0u32;
+        while round < min_rounds || (lookups.load(Relaxed) < min_lookups && round < 3_000_000) {
+            update(round)?;
+            round += 1;
+        }
+        Ok(round)
+    }
+
     /// xorshift64*: fast, seeded, reproducible.
     pub(crate) struct Rng(pub(crate) u64);
 
@@ -72,6 +96,7 @@ mod tests {
     use super::support::{
         peers,
         table,
+        update_while_reading,
         Rng,
         TestPeer, //
     };
@@ -498,17 +523,8 @@ mod tests {
             drop(reader);
             signal.complete_all();
         })?;
-        // Wait for the reader to run, then update until at least 3000 updates
-        // and 20000 lookups overlapped (bounded, in case it never runs).
-        let mut spins = 0u64;
-        while shared.lookups.load(Ordering::Relaxed) == 0 && spins < 4_000_000_000 {
-            kernel::processor::cpu_relax();
-            spins += 1;
-        }
         let mut rng = Rng(99);
-        let mut round = 0u32;
-        while round < 3000 || (shared.lookups.load(Ordering::Relaxed) < 20_000 && round < 3_000_000) {
-            round += 1;
+        let updates = update_while_reading(&shared.lookups, 3000, 20_000, |round| {
             let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 0);
             let cidr = 16 + rng.below(9) as u8;
             shared.table.insert_v4(a, cidr, peer_b)?;
@@ -518,8 +534,8 @@ mod tests {
             if round % 500 == 0 {
                 shared.table.remove_by_peer(peer_b);
             }
-        }
-        let updates = round;
+            Ok(())
+        })?;
         shared.stop.store(true, Ordering::Relaxed);
         done.wait_for_completion();
         shared.table.remove_by_peer(peer_b);

@@ -13,7 +13,10 @@ mod tests {
         IndexTable,
         PubkeyTable, //
     };
-    use crate::selftest::allowedips::support::Rng;
+    use crate::selftest::allowedips::support::{
+        update_while_reading,
+        Rng, //
+    };
     use core::sync::atomic::{
         AtomicBool,
         AtomicU64,
@@ -151,16 +154,8 @@ mod tests {
             drop(reader);
             signal.complete_all();
         })?;
-        // Wait for the reader, then update until enough lookups overlapped.
-        let mut spins = 0u64;
-        while shared.lookups.load(Ordering::Relaxed) == 0 && spins < 4_000_000_000 {
-            kernel::processor::cpu_relax();
-            spins += 1;
-        }
         let mut rng = Rng(5);
-        let mut round = 0u32;
-        while round < 5000 || (shared.lookups.load(Ordering::Relaxed) < 20_000 && round < 3_000_000) {
-            round += 1;
+        let rounds = update_while_reading(&shared.lookups, 5000, 20_000, |round| {
             let i = rng.below(64) as u32 + 2000;
             let v = Arc::new(round, GFP_KERNEL)?;
             if shared.table.lookup(i, |_| true).is_some() {
@@ -172,13 +167,14 @@ mod tests {
             } else {
                 shared.table.insert_with(v, || i)?;
             }
-        }
+            Ok(())
+        })?;
         shared.stop.store(true, Ordering::Relaxed);
         done.wait_for_completion();
         pr_info!(
             "peerlookup: rcu test: {} concurrent lookups during {} updates\n",
             shared.lookups.load(Ordering::Relaxed),
-            round
+            rounds
         );
         assert_eq!(shared.wrong.load(Ordering::Relaxed), 0);
         assert!(shared.lookups.load(Ordering::Relaxed) >= 20_000);
