@@ -318,7 +318,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         Self::lookup(guard, &self.root6, u128::from_be_bytes(addr))
     }
 
-    fn lookup<'g, K: Key>(guard: &'g ReadGuard, root: &AtomicPtr<Node<K, P>>, key: K) -> Option<&'g P> {
+    fn lookup<'g, K: Key>(
+        guard: &'g ReadGuard,
+        root: &AtomicPtr<Node<K, P>>,
+        key: K,
+    ) -> Option<&'g P> {
         let mut found: *mut P = null_mut();
         let mut node = deref(root.load(Acquire), guard);
         while let Some(n) = node {
@@ -353,7 +357,9 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             Cursor::Done => return,
             Cursor::Start => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
             Cursor::V4(key, cidr) => match self.find_exact(&w, &self.root4, key, cidr) {
-                Some(n) if n.peer.load(Relaxed) == peer_ptr => (n.next.load(Relaxed), list.first6.load(Relaxed)),
+                Some(n) if n.peer.load(Relaxed) == peer_ptr => {
+                    (n.next.load(Relaxed), list.first6.load(Relaxed))
+                }
                 _ => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
             },
             Cursor::V6(key, cidr) => match self.find_exact(&w, &self.root6, key, cidr) {
@@ -476,7 +482,14 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         node.next.store(null_mut(), Relaxed);
     }
 
-    fn insert<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8, peer: &P) -> Result {
+    fn insert<K: Key>(
+        &self,
+        w: &Writer<'_, P>,
+        root: &AtomicPtr<Node<K, P>>,
+        key: K,
+        cidr: u8,
+        peer: &P,
+    ) -> Result {
         if cidr > K::BITS {
             return Err(EINVAL);
         }
@@ -542,7 +555,14 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         Ok(())
     }
 
-    fn remove<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8, peer: &P) -> Result {
+    fn remove<K: Key>(
+        &self,
+        w: &Writer<'_, P>,
+        root: &AtomicPtr<Node<K, P>>,
+        key: K,
+        cidr: u8,
+        peer: &P,
+    ) -> Result {
         if cidr > K::BITS {
             return Err(EINVAL);
         }
@@ -558,7 +578,13 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
     /// Removes the prefix node for `key/cidr` (which must exist and carry a
     /// peer), splicing out nodes that no longer branch.
-    fn remove_exact<K: Key>(&self, w: &Writer<'_, P>, root: &AtomicPtr<Node<K, P>>, key: K, cidr: u8) {
+    fn remove_exact<K: Key>(
+        &self,
+        w: &Writer<'_, P>,
+        root: &AtomicPtr<Node<K, P>>,
+        key: K,
+        cidr: u8,
+    ) {
         // Find the node and the two slots above it.
         let mut gslot: Option<&AtomicPtr<Node<K, P>>> = None;
         let mut pslot = root;
@@ -594,7 +620,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         // A branching parent left with one child is spliced out too.
         if let (Some(p), Some(gs), true) = (parent, gslot, only.is_null()) {
             if p.peer.load(Relaxed).is_null() {
-                let other = if core::ptr::eq(pslot, &p.child[0]) { &p.child[1] } else { &p.child[0] };
+                let other = if core::ptr::eq(pslot, &p.child[0]) {
+                    &p.child[1]
+                } else {
+                    &p.child[0]
+                };
                 gs.store(other.load(Relaxed), Release);
                 self.retire(core::ptr::from_ref(p).cast_mut());
             }

@@ -183,14 +183,26 @@ impl CookieChecker {
         reply.set_receiver_index(index);
         reply.0[CookieReply::NONCE..CookieReply::NONCE + COOKIE_NONCE_LEN].copy_from_slice(nonce);
         let dst = &mut reply.0[CookieReply::COOKIE..];
-        if !xchacha20poly1305_seal(dst, &cookie, &msg[m1..m1 + COOKIE_LEN], nonce, &self.cookie_encryption_key) {
+        if !xchacha20poly1305_seal(
+            dst,
+            &cookie,
+            &msg[m1..m1 + COOKIE_LEN],
+            nonce,
+            &self.cookie_encryption_key,
+        ) {
             return None;
         }
         Some(reply)
     }
 
     /// As [`CookieChecker::create_reply`] with a random nonce.
-    pub(crate) fn create_reply_now(&mut self, msg: &[u8], src: Source<'_>, index: u32, now_ns: u64) -> Option<CookieReply> {
+    pub(crate) fn create_reply_now(
+        &mut self,
+        msg: &[u8],
+        src: Source<'_>,
+        index: u32,
+        now_ns: u64,
+    ) -> Option<CookieReply> {
         let mut nonce = [0u8; COOKIE_NONCE_LEN];
         random_bytes(&mut nonce);
         self.create_reply(msg, src, index, &nonce, now_ns)
@@ -236,8 +248,16 @@ impl Cookie {
         self.last_mac1_sent = mac1;
         self.have_sent_mac1 = true;
         let fresh = self.is_valid
-            && !has_expired(self.birthdate, COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY, now_ns);
-        let mac2 = if fresh { mac(&self.cookie, &msg[..m2]) } else { [0; COOKIE_LEN] };
+            && !has_expired(
+                self.birthdate,
+                COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY,
+                now_ns,
+            );
+        let mac2 = if fresh {
+            mac(&self.cookie, &msg[..m2])
+        } else {
+            [0; COOKIE_LEN]
+        };
         msg[m2..].copy_from_slice(&mac2);
     }
 

@@ -58,12 +58,16 @@ impl Device {
 impl LinkDriver for Device {
     fn setup(dev: &mut NetDeviceSetup<'_>) {
         dev.set_point_to_point_l3();
+        dev.set_wireguard_devtype();
         dev.set_mtu(DEFAULT_MTU, MAX_MTU);
         dev.use_tstats();
     }
 
     fn newlink(dev: &NetDevice) -> Result<Self> {
-        pr_debug!("{}: interface created\n", dev.name().to_str().unwrap_or("?"));
+        pr_debug!(
+            "{}: interface created\n",
+            dev.name().to_str().unwrap_or("?")
+        );
         Ok(Device {
             update_gen: 1,
             listen_port: 0,

@@ -76,13 +76,19 @@ struct WireGuardRs {
 
 /// Runs the KUnit suites asked for by the `selftest` parameter.
 #[cfg(CONFIG_KUNIT)]
-fn run_selftests(module: &'static ThisModule, which: u32) -> Result<Option<kapi::kunit::RanSuites>> {
+fn run_selftests(
+    module: &'static ThisModule,
+    which: u32,
+) -> Result<Option<kapi::kunit::RanSuites>> {
     match which {
         0 => Ok(None),
         1 => kapi::kunit::run_module_suites(module, |n| n.starts_with(b"wireguard_rs_")).map(Some),
         2 => kapi::kunit::run_module_suites(module, |n| n.starts_with(b"wgrs_bench_")).map(Some),
         _ => {
-            pr_err!("selftest={} is not one of 0, 1 (tests), 2 (benchmarks)\n", which);
+            pr_err!(
+                "selftest={} is not one of 0, 1 (tests), 2 (benchmarks)\n",
+                which
+            );
             Err(EINVAL)
         }
     }
@@ -91,7 +97,10 @@ fn run_selftests(module: &'static ThisModule, which: u32) -> Result<Option<kapi:
 #[cfg(not(CONFIG_KUNIT))]
 fn run_selftests(_module: &'static ThisModule, which: u32) -> Result<Option<()>> {
     if which != 0 {
-        pr_err!("selftest={}: this module was built without CONFIG_KUNIT\n", which);
+        pr_err!(
+            "selftest={}: this module was built without CONFIG_KUNIT\n",
+            which
+        );
         return Err(EINVAL);
     }
     Ok(None)
@@ -126,7 +135,11 @@ impl kernel::Module for WireGuardRs {
             })?;
         pr_info!(
             "WireGuard (Rust) loaded: link kind 'wireguard-rs'{}\n",
-            if drop_in.is_some() { " and 'wireguard' (drop-in)" } else { "" }
+            if drop_in.is_some() {
+                " and 'wireguard' (drop-in)"
+            } else {
+                ""
+            }
         );
         Ok(WireGuardRs {
             _family: family,

@@ -99,10 +99,19 @@ pub(crate) const COOKIE_REPLY_LEN: usize = 64;
 pub(crate) fn message_type(bytes: &[u8]) -> Option<MessageType> {
     let word = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?);
     let (ty, ok) = match word {
-        1 => (MessageType::HandshakeInitiation, bytes.len() == INITIATION_LEN),
+        1 => (
+            MessageType::HandshakeInitiation,
+            bytes.len() == INITIATION_LEN,
+        ),
         2 => (MessageType::HandshakeResponse, bytes.len() == RESPONSE_LEN),
-        3 => (MessageType::HandshakeCookie, bytes.len() == COOKIE_REPLY_LEN),
-        4 => (MessageType::Data, bytes.len() >= MESSAGE_MINIMUM_LENGTH as usize),
+        3 => (
+            MessageType::HandshakeCookie,
+            bytes.len() == COOKIE_REPLY_LEN,
+        ),
+        4 => (
+            MessageType::Data,
+            bytes.len() >= MESSAGE_MINIMUM_LENGTH as usize,
+        ),
         _ => return None,
     };
     ok.then_some(ty)

@@ -205,7 +205,11 @@ impl SymmetricState {
     fn mix_key(&mut self, input: &[u8]) -> Key {
         let mut ck = Secret::<NOISE_HASH_LEN>::zero();
         let mut key = Key::zero();
-        kdf(&mut [&mut ck.0, &mut key.0], self.chaining_key.bytes(), input);
+        kdf(
+            &mut [&mut ck.0, &mut key.0],
+            self.chaining_key.bytes(),
+            input,
+        );
         self.chaining_key = ck;
         key
     }
@@ -223,7 +227,11 @@ impl SymmetricState {
         let mut ck = Secret::<NOISE_HASH_LEN>::zero();
         let mut tau = Secret::<NOISE_HASH_LEN>::zero();
         let mut key = Key::zero();
-        kdf(&mut [&mut ck.0, &mut tau.0, &mut key.0], self.chaining_key.bytes(), psk.bytes());
+        kdf(
+            &mut [&mut ck.0, &mut tau.0, &mut key.0],
+            self.chaining_key.bytes(),
+            psk.bytes(),
+        );
         self.chaining_key = ck;
         self.mix_hash(tau.bytes());
         key
@@ -398,7 +406,11 @@ pub(crate) fn tai64n_now() -> [u8; NOISE_TIMESTAMP_LEN] {
 impl Handshake {
     /// A handshake with the peer whose static public key is
     /// `remote_static`, using `preshared_key` (all zeros for none).
-    pub(crate) fn new(identity: &StaticIdentity, remote_static: &PublicKey, preshared_key: &Key) -> Self {
+    pub(crate) fn new(
+        identity: &StaticIdentity,
+        remote_static: &PublicKey,
+        preshared_key: &Key,
+    ) -> Self {
         let mut hs = Self {
             state: HandshakeState::Zeroed,
             remote_static: *remote_static,
@@ -487,7 +499,8 @@ impl Handshake {
         if !curve25519_generate_public(&mut e_pub, ephemeral.bytes()) {
             return None;
         }
-        msg.0[Initiation::EPHEMERAL..Initiation::EPHEMERAL + NOISE_PUBLIC_KEY_LEN].copy_from_slice(&e_pub);
+        msg.0[Initiation::EPHEMERAL..Initiation::EPHEMERAL + NOISE_PUBLIC_KEY_LEN]
+            .copy_from_slice(&e_pub);
         sym.mix_ephemeral(&e_pub);
         // es
         let key = sym.mix_dh(&ephemeral, &self.remote_static)?;
@@ -497,7 +510,8 @@ impl Handshake {
         // ss
         let key = sym.mix_precomputed_dh(&self.precomputed_static_static)?;
         // {t}
-        let dst = &mut msg.0[Initiation::TIMESTAMP..Initiation::TIMESTAMP + Initiation::TIMESTAMP_LEN];
+        let dst =
+            &mut msg.0[Initiation::TIMESTAMP..Initiation::TIMESTAMP + Initiation::TIMESTAMP_LEN];
         sym.encrypt_and_hash(dst, timestamp, &key)?;
         msg.set_sender_index(sender_index);
 
@@ -514,7 +528,12 @@ impl Handshake {
     /// timestamp, and rejects replays (a timestamp not newer than the last
     /// accepted) and floods (initiations closer together than allowed).
     /// Returns `false`, changing nothing, on any failure.
-    pub(crate) fn consume_initiation(&mut self, mut st: InitiationInProgress, msg: &Initiation, now_ns: u64) -> bool {
+    pub(crate) fn consume_initiation(
+        &mut self,
+        mut st: InitiationInProgress,
+        msg: &Initiation,
+        now_ns: u64,
+    ) -> bool {
         if !constant_time_eq(&st.remote_static, &self.remote_static) {
             return false;
         }
@@ -524,13 +543,15 @@ impl Handshake {
         };
         // {t}
         let mut t = [0u8; NOISE_TIMESTAMP_LEN];
-        let sealed = &msg.0[Initiation::TIMESTAMP..Initiation::TIMESTAMP + Initiation::TIMESTAMP_LEN];
+        let sealed =
+            &msg.0[Initiation::TIMESTAMP..Initiation::TIMESTAMP + Initiation::TIMESTAMP_LEN];
         if st.sym.decrypt_and_hash(&mut t, sealed, &key).is_none() {
             return false;
         }
         let replay = t <= self.latest_timestamp;
         let min_gap = 1_000_000_000 / INITIATIONS_PER_SECOND;
-        let flood = (self.last_initiation_consumption as i64).wrapping_add(min_gap as i64) > now_ns as i64;
+        let flood =
+            (self.last_initiation_consumption as i64).wrapping_add(min_gap as i64) > now_ns as i64;
         if replay || flood {
             return false;
         }
@@ -550,7 +571,11 @@ impl Handshake {
     /// Creates the response to a consumed initiation with ephemeral private
     /// key `ephemeral` and our index `sender_index`. `None`, changing
     /// nothing, if no initiation was consumed or a DH is low-order.
-    pub(crate) fn create_response(&mut self, ephemeral: Key, sender_index: u32) -> Option<Response> {
+    pub(crate) fn create_response(
+        &mut self,
+        ephemeral: Key,
+        sender_index: u32,
+    ) -> Option<Response> {
         if self.state != HandshakeState::ConsumedInitiation {
             return None;
         }
@@ -564,7 +589,8 @@ impl Handshake {
         if !curve25519_generate_public(&mut e_pub, ephemeral.bytes()) {
             return None;
         }
-        msg.0[Response::EPHEMERAL..Response::EPHEMERAL + NOISE_PUBLIC_KEY_LEN].copy_from_slice(&e_pub);
+        msg.0[Response::EPHEMERAL..Response::EPHEMERAL + NOISE_PUBLIC_KEY_LEN]
+            .copy_from_slice(&e_pub);
         sym.mix_ephemeral(&e_pub);
         // ee, se
         drop(sym.mix_dh(&ephemeral, &self.remote_ephemeral)?);
@@ -630,8 +656,16 @@ impl Handshake {
         };
         let mut first = Key::zero();
         let mut second = Key::zero();
-        kdf(&mut [&mut first.0, &mut second.0], self.chaining_key.bytes(), &[]);
-        let (sending, receiving) = if initiator { (first, second) } else { (second, first) };
+        kdf(
+            &mut [&mut first.0, &mut second.0],
+            self.chaining_key.bytes(),
+            &[],
+        );
+        let (sending, receiving) = if initiator {
+            (first, second)
+        } else {
+            (second, first)
+        };
         let keys = SessionKeys {
             sending,
             receiving,

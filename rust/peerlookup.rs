@@ -48,7 +48,10 @@ impl<V: Clone + Send + Sync> PubkeyTable<V> {
 
     /// Adds a peer; `Ok(false)` (and nothing changes) if the key is taken.
     pub(crate) fn add(&self, pubkey: &[u8; NOISE_PUBLIC_KEY_LEN], peer: V) -> Result<bool> {
-        Ok(self.map.insert_unique(self.hash(pubkey), *pubkey, peer)?.is_ok())
+        Ok(self
+            .map
+            .insert_unique(self.hash(pubkey), *pubkey, peer)?
+            .is_ok())
     }
 
     /// Removes the peer with `pubkey`; returns whether there was one.

@@ -106,15 +106,24 @@ impl Ratelimiter {
                 let mut half = [0u8; 8];
                 half.copy_from_slice(&a[..8]);
                 let ip = u64::from_ne_bytes(half);
-                (true, ip, self.key.hash3(net_word, (ip >> 32) as u32, ip as u32))
+                (
+                    true,
+                    ip,
+                    self.key.hash3(net_word, (ip >> 32) as u32, ip as u32),
+                )
             }
         };
         let index = hash as usize & (self.buckets - 1);
         let mut table = self.table.lock();
         let table = &mut *table;
-        let bucket = if v6 { &mut table.v6[index] } else { &mut table.v4[index] };
+        let bucket = if v6 {
+            &mut table.v6[index]
+        } else {
+            &mut table.v4[index]
+        };
         if let Some(e) = bucket.iter_mut().find(|e| e.net == net && e.ip == ip) {
-            let tokens = TOKEN_MAX.min(e.tokens.saturating_add(now_ns.wrapping_sub(e.last_time_ns)));
+            let tokens =
+                TOKEN_MAX.min(e.tokens.saturating_add(now_ns.wrapping_sub(e.last_time_ns)));
             e.last_time_ns = now_ns;
             let ok = tokens >= PACKET_COST;
             e.tokens = if ok { tokens - PACKET_COST } else { tokens };

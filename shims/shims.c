@@ -30,9 +30,14 @@ void wgrs_netif_keep_dst(struct net_device *dev)
 	netif_keep_dst(dev);
 }
 
-void wgrs_set_netdev_devtype(struct net_device *dev, const struct device_type *type)
+/* The C driver's device type name, which udev and network managers see as
+ * DEVTYPE=wireguard.
+ */
+static const struct device_type wgrs_device_type = { .name = "wireguard" };
+
+void wgrs_set_wireguard_devtype(struct net_device *dev)
 {
-	SET_NETDEV_DEVTYPE(dev, type);
+	SET_NETDEV_DEVTYPE(dev, &wgrs_device_type);
 }
 
 struct net *wgrs_dev_net(const struct net_device *dev)

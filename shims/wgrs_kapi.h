@@ -42,7 +42,7 @@ void wgrs_dev_put(struct net_device *dev);
 void wgrs_dev_stats_inc_tx_errors(struct net_device *dev);
 void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev);
 void wgrs_netif_keep_dst(struct net_device *dev);
-void wgrs_set_netdev_devtype(struct net_device *dev, const struct device_type *type);
+void wgrs_set_wireguard_devtype(struct net_device *dev);
 struct net *wgrs_dev_net(const struct net_device *dev);
 void wgrs_netdev_add_priv_flags(struct net_device *dev, unsigned int flags);
 void wgrs_netdev_set_lltx(struct net_device *dev, bool lltx);

@@ -19,7 +19,11 @@ pub(crate) const BLAKE2S_BLOCK_LEN: usize = 64;
 /// Computes `out = secret * point` on Curve25519. Returns `false` when the
 /// result is all zeros (a low-order point), which callers must reject.
 #[must_use]
-pub(crate) fn curve25519(out: &mut [u8; KEY_LEN], secret: &[u8; KEY_LEN], point: &[u8; KEY_LEN]) -> bool {
+pub(crate) fn curve25519(
+    out: &mut [u8; KEY_LEN],
+    secret: &[u8; KEY_LEN],
+    point: &[u8; KEY_LEN],
+) -> bool {
     // SAFETY: all three buffers are 32 bytes, as the function requires.
     unsafe { b::curve25519(out.as_mut_ptr(), secret.as_ptr(), point.as_ptr()) }
 }
@@ -35,7 +39,13 @@ pub(crate) fn curve25519_generate_public(out: &mut [u8; KEY_LEN], secret: &[u8; 
 /// the tag, so it must be exactly `src.len() + AUTHTAG_LEN` bytes; otherwise
 /// nothing is written and `false` is returned.
 #[must_use]
-pub(crate) fn chacha20poly1305_seal(dst: &mut [u8], src: &[u8], ad: &[u8], nonce: u64, key: &[u8; KEY_LEN]) -> bool {
+pub(crate) fn chacha20poly1305_seal(
+    dst: &mut [u8],
+    src: &[u8],
+    ad: &[u8],
+    nonce: u64,
+    key: &[u8; KEY_LEN],
+) -> bool {
     if dst.len() != src.len() + AUTHTAG_LEN {
         return false;
     }
@@ -59,7 +69,13 @@ pub(crate) fn chacha20poly1305_seal(dst: &mut [u8], src: &[u8], ad: &[u8], nonce
 /// which must be `src.len() - AUTHTAG_LEN` bytes. Returns `false` if the
 /// lengths are wrong or authentication fails (then `dst` is unspecified).
 #[must_use]
-pub(crate) fn chacha20poly1305_open(dst: &mut [u8], src: &[u8], ad: &[u8], nonce: u64, key: &[u8; KEY_LEN]) -> bool {
+pub(crate) fn chacha20poly1305_open(
+    dst: &mut [u8],
+    src: &[u8],
+    ad: &[u8],
+    nonce: u64,
+    key: &[u8; KEY_LEN],
+) -> bool {
     if src.len() < AUTHTAG_LEN || dst.len() != src.len() - AUTHTAG_LEN {
         return false;
     }
@@ -150,7 +166,12 @@ impl Blake2s {
         let key = &key[..key.len().min(KEY_LEN)];
         // SAFETY: valid context, key length at most 32, outlen in 1..=32.
         unsafe {
-            b::wgrs_blake2s_init_key(&mut ctx.0, outlen.clamp(1, KEY_LEN), key.as_ptr().cast(), key.len())
+            b::wgrs_blake2s_init_key(
+                &mut ctx.0,
+                outlen.clamp(1, KEY_LEN),
+                key.as_ptr().cast(),
+                key.len(),
+            )
         };
         ctx
     }
@@ -262,9 +283,18 @@ impl SipKey {
 
     /// SipHash of 32 bytes.
     pub(crate) fn hash32(&self, data: &[u8; 32]) -> u64 {
-        let w = |i: usize| u64::from_le_bytes([
-            data[i], data[i + 1], data[i + 2], data[i + 3], data[i + 4], data[i + 5], data[i + 6], data[i + 7],
-        ]);
+        let w = |i: usize| {
+            u64::from_le_bytes([
+                data[i],
+                data[i + 1],
+                data[i + 2],
+                data[i + 3],
+                data[i + 4],
+                data[i + 5],
+                data[i + 6],
+                data[i + 7],
+            ])
+        };
         // SAFETY: the key is valid.
         unsafe { b::siphash_4u64(w(0), w(8), w(16), w(24), &self.0) }
     }

@@ -118,7 +118,10 @@ impl<'a> Attrs<'a> {
         // bytes long inside the request message.
         unsafe {
             let len = b::wgrs_nla_len(nla) as usize;
-            Some(core::slice::from_raw_parts(b::wgrs_nla_data(nla).cast::<u8>(), len))
+            Some(core::slice::from_raw_parts(
+                b::wgrs_nla_data(nla).cast::<u8>(),
+                len,
+            ))
         }
     }
 

@@ -27,7 +27,10 @@ unsafe impl Send for RanSuites {}
 unsafe impl Sync for RanSuites {}
 
 /// Runs the suites of `module` whose names `want` accepts; returns them.
-pub(crate) fn run_module_suites(module: &'static ThisModule, want: impl Fn(&[u8]) -> bool) -> Result<RanSuites> {
+pub(crate) fn run_module_suites(
+    module: &'static ThisModule,
+    want: impl Fn(&[u8]) -> bool,
+) -> Result<RanSuites> {
     let m = module.as_ptr();
     // SAFETY: `module` is this live module; the loader set these two fields
     // from our `.kunit_test_suites` section and nothing changes them while

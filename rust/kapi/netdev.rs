@@ -225,6 +225,12 @@ impl NetDeviceSetup<'_> {
         self.dev.addr_len = 0;
     }
 
+    /// Sets the device type to `wireguard`, as the C driver's devices have.
+    pub(crate) fn set_wireguard_devtype(&mut self) {
+        // SAFETY: the device is ours to set up; the type is static C data.
+        unsafe { b::wgrs_set_wireguard_devtype(self.dev) };
+    }
+
     /// Sets the MTU and its upper bound.
     pub(crate) fn set_mtu(&mut self, mtu: u32, max_mtu: u32) {
         self.dev.mtu = mtu;

@@ -24,8 +24,7 @@ use super::rcu::ReadGuard;
 use core::{
     ptr::null_mut,
     sync::atomic::{
-        AtomicPtr,
-        AtomicUsize,
+        AtomicPtr, AtomicUsize,
         Ordering::{
             Acquire,
             Relaxed,
@@ -130,7 +129,12 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
 
     /// Inserts `key -> value` unless `key` is present; gives `value` back
     /// if it was.
-    pub(crate) fn insert_unique(&self, hash: usize, key: K, value: V) -> Result<core::result::Result<(), V>> {
+    pub(crate) fn insert_unique(
+        &self,
+        hash: usize,
+        key: K,
+        value: V,
+    ) -> Result<core::result::Result<(), V>> {
         let node = Self::new_node(key, value)?;
         let guard = self.lock.lock();
         let bucket = self.bucket(hash);

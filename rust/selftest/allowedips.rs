@@ -180,8 +180,12 @@ mod tests {
         // Re-inserting moves the prefix to the new peer.
         t.insert_v4(v4(192, 168, 1, 0), 24, p3)?;
         assert_eq!(look4(&t, v4(192, 168, 1, 5)), Some(3));
-        assert!(!collect(&t, b)?.iter().any(|p| *p == Prefix::V4(v4(192, 168, 1, 0), 24)));
-        assert!(collect(&t, p3)?.iter().any(|p| *p == Prefix::V4(v4(192, 168, 1, 0), 24)));
+        assert!(!collect(&t, b)?
+            .iter()
+            .any(|p| *p == Prefix::V4(v4(192, 168, 1, 0), 24)));
+        assert!(collect(&t, p3)?
+            .iter()
+            .any(|p| *p == Prefix::V4(v4(192, 168, 1, 0), 24)));
         // Removing a prefix owned by another peer changes nothing.
         let before = t.stats().nodes4;
         t.remove_v4(v4(192, 168, 1, 0), 24, b)?;
@@ -328,7 +332,11 @@ mod tests {
         fn insert(&mut self, v6: bool, key: u128, cidr: u8, peer: u32) -> Result {
             let bits = if v6 { 128 } else { 32 };
             let key = mask(key, cidr, bits);
-            if let Some(e) = self.0.iter_mut().find(|e| e.0 == v6 && e.1 == key && e.2 == cidr) {
+            if let Some(e) = self
+                .0
+                .iter_mut()
+                .find(|e| e.0 == v6 && e.1 == key && e.2 == cidr)
+            {
                 e.3 = peer;
                 return Ok(());
             }
@@ -338,7 +346,8 @@ mod tests {
         fn remove(&mut self, v6: bool, key: u128, cidr: u8, peer: u32) {
             let bits = if v6 { 128 } else { 32 };
             let key = mask(key, cidr, bits);
-            self.0.retain(|e| !(e.0 == v6 && e.1 == key && e.2 == cidr && e.3 == peer));
+            self.0
+                .retain(|e| !(e.0 == v6 && e.1 == key && e.2 == cidr && e.3 == peer));
         }
         fn remove_peer(&mut self, peer: u32) {
             self.0.retain(|e| e.3 != peer);
@@ -386,7 +395,11 @@ mod tests {
                 }
             }
             let want = r.lookup(v6, a);
-            let got = if v6 { look6(t, addr6(a)) } else { look4(t, addr4(a)) };
+            let got = if v6 {
+                look6(t, addr6(a))
+            } else {
+                look4(t, addr4(a))
+            };
             if want != got {
                 bad += 1;
             }
@@ -419,7 +432,8 @@ mod tests {
                     let mut cl = cidr;
                     if n > 0 {
                         k ^= 1u128 << rng.below(u64::from(bits));
-                        cl = (i32::from(cidr) + rng.below(5) as i32 - 2).clamp(0, i32::from(bits)) as u8;
+                        cl = (i32::from(cidr) + rng.below(5) as i32 - 2).clamp(0, i32::from(bits))
+                            as u8;
                     }
                     let peer = rng.below(u64::from(PEERS)) as u32;
                     let p = &ps[peer as usize];

@@ -32,7 +32,11 @@ mod tests {
         for i in 0..N {
             let mut ts = [0u8; 12];
             ts[..4].copy_from_slice(&(i + 1).to_be_bytes());
-            inits.push(ha.create_initiation(&a, generate_secret(), &ts, i).ok_or(EINVAL)?, GFP_KERNEL)?;
+            inits.push(
+                ha.create_initiation(&a, generate_secret(), &ts, i)
+                    .ok_or(EINVAL)?,
+                GFP_KERNEL,
+            )?;
         }
         let t1 = boottime_coarse_ns();
         let mut now = 1_000_000_000_000u64;

@@ -51,7 +51,9 @@ mod tests {
     fn initiation(p: &Pair, c: &mut Cookie, now: u64) -> Result<[u8; 148]> {
         let mut h = Handshake::new(&p.a, p.b.public_key(), &Key::zero());
         let ts = [0x40, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
-        let mut m = h.create_initiation(&p.a, generate_secret(), &ts, 9).ok_or(EINVAL)?;
+        let mut m = h
+            .create_initiation(&p.a, generate_secret(), &ts, 9)
+            .ok_or(EINVAL)?;
         c.add_macs(&mut m.0, now);
         Ok(m.0)
     }
@@ -68,19 +70,31 @@ mod tests {
         let mut c = Cookie::new(p.b.public_key());
         let mut ch = checker(&p);
         let m = initiation(&p, &mut c, NOW)?;
-        assert_eq!(ch.validate(&m, SRC, false, NOW, || true), MacState::ValidMacButNoCookie);
+        assert_eq!(
+            ch.validate(&m, SRC, false, NOW, || true),
+            MacState::ValidMacButNoCookie
+        );
         // Any flipped bit before or inside mac1 is caught.
         for i in [0usize, 4, 8, 40, 100, 115, 116, 131] {
             let mut bad = m;
             bad[i] ^= 1;
-            assert_eq!(ch.validate(&bad, SRC, false, NOW, || true), MacState::InvalidMac);
+            assert_eq!(
+                ch.validate(&bad, SRC, false, NOW, || true),
+                MacState::InvalidMac
+            );
         }
         // mac1 keyed for another receiver fails.
         let mut wrong = Cookie::new(p.a.public_key());
         let m2 = initiation(&p, &mut wrong, NOW)?;
-        assert_eq!(ch.validate(&m2, SRC, false, NOW, || true), MacState::InvalidMac);
+        assert_eq!(
+            ch.validate(&m2, SRC, false, NOW, || true),
+            MacState::InvalidMac
+        );
         // Too short to carry MACs.
-        assert_eq!(ch.validate(&m[..20], SRC, false, NOW, || true), MacState::InvalidMac);
+        assert_eq!(
+            ch.validate(&m[..20], SRC, false, NOW, || true),
+            MacState::InvalidMac
+        );
         Ok(())
     }
 
@@ -91,13 +105,19 @@ mod tests {
         let mut ch = checker(&p);
         let m = initiation(&p, &mut c, NOW)?;
         // No cookie yet: mac2 is zero, which is not good enough under load.
-        assert_eq!(ch.validate(&m, SRC, true, NOW, || true), MacState::ValidMacButNoCookie);
+        assert_eq!(
+            ch.validate(&m, SRC, true, NOW, || true),
+            MacState::ValidMacButNoCookie
+        );
         // The cookie reply gives a the cookie; the retry carries mac2.
         let reply = ch.create_reply_now(&m, SRC, 9, NOW).ok_or(EINVAL)?;
         assert_eq!(reply.receiver_index(), 9);
         assert!(c.consume_reply(&reply, NOW));
         let m = initiation(&p, &mut c, NOW + SEC)?;
-        assert_eq!(ch.validate(&m, SRC, true, NOW + SEC, || true), MacState::ValidMacWithCookie);
+        assert_eq!(
+            ch.validate(&m, SRC, true, NOW + SEC, || true),
+            MacState::ValidMacWithCookie
+        );
         assert_eq!(
             ch.validate(&m, SRC, true, NOW + SEC, || false),
             MacState::ValidMacWithCookieButRatelimited
@@ -107,12 +127,18 @@ mod tests {
             addr: &[192, 0, 2, 8],
             port: 51820,
         };
-        assert_eq!(ch.validate(&m, other, true, NOW + SEC, || true), MacState::ValidMacButNoCookie);
+        assert_eq!(
+            ch.validate(&m, other, true, NOW + SEC, || true),
+            MacState::ValidMacButNoCookie
+        );
         let other_port = Source {
             addr: &ADDR,
             port: 51821,
         };
-        assert_eq!(ch.validate(&m, other_port, true, NOW + SEC, || true), MacState::ValidMacButNoCookie);
+        assert_eq!(
+            ch.validate(&m, other_port, true, NOW + SEC, || true),
+            MacState::ValidMacButNoCookie
+        );
         Ok(())
     }
 
@@ -165,9 +191,15 @@ mod tests {
         assert!(c2.consume_reply(&reply, NOW));
         let t = NOW + 100 * SEC;
         let m = initiation(&p, &mut c2, t)?;
-        assert_eq!(ch.validate(&m, SRC, true, t, || true), MacState::ValidMacWithCookie);
+        assert_eq!(
+            ch.validate(&m, SRC, true, t, || true),
+            MacState::ValidMacWithCookie
+        );
         let rotated = NOW + COOKIE_SECRET_MAX_AGE * SEC + SEC;
-        assert_eq!(ch.validate(&m, SRC, true, rotated, || true), MacState::ValidMacButNoCookie);
+        assert_eq!(
+            ch.validate(&m, SRC, true, rotated, || true),
+            MacState::ValidMacButNoCookie
+        );
         Ok(())
     }
 }

@@ -28,12 +28,13 @@ mod tests {
     };
     use crate::noise::{
         generate_secret,
+        tai64n_now, //
         Handshake,
         HandshakeState,
         InitiationInProgress,
         Key,
         SessionKeys,
-        StaticIdentity, //
+        StaticIdentity,
     };
     use crate::selftest::noise_vectors::NOISE_VECTORS;
     use kernel::prelude::*;
@@ -88,7 +89,12 @@ mod tests {
             // Our initiation, with our mac1, is byte-for-byte the generator's.
             let mut ih = Handshake::new(&ii, &v.responder_static_public, &psk);
             let mut init = ih
-                .create_initiation(&ii, Key::new(v.initiator_ephemeral_private), &v.timestamp, v.initiator_index)
+                .create_initiation(
+                    &ii,
+                    Key::new(v.initiator_ephemeral_private),
+                    &v.timestamp,
+                    v.initiator_index,
+                )
                 .ok_or(EINVAL)?;
             let mut icookie = Cookie::new(&v.responder_static_public);
             icookie.add_macs(&mut init.0, NOW);
@@ -97,7 +103,10 @@ mod tests {
             // The responder accepts the generator's initiation ...
             let mut checker = CookieChecker::with_secret(v.cookie_secret, NOW);
             checker.precompute_device_keys(&ri);
-            assert_eq!(checker.validate(&v.initiation, src, false, NOW, || true), MacState::ValidMacButNoCookie);
+            assert_eq!(
+                checker.validate(&v.initiation, src, false, NOW, || true),
+                MacState::ValidMacButNoCookie
+            );
             let msg = Initiation::parse(&v.initiation).ok_or(EINVAL)?;
             let st = InitiationInProgress::begin(&msg, &ri).ok_or(EINVAL)?;
             assert_eq!(st.remote_static(), &v.initiator_static_public);
@@ -154,10 +163,16 @@ mod tests {
     fn full_handshake(with_psk: bool) -> Result {
         let a = random_identity();
         let b = random_identity();
-        let psk = if with_psk { generate_secret() } else { Key::zero() };
+        let psk = if with_psk {
+            generate_secret()
+        } else {
+            Key::zero()
+        };
         let mut ha = Handshake::new(&a, b.public_key(), &psk);
         let mut hb = Handshake::new(&b, a.public_key(), &psk);
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 11).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 11)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&init, &b).ok_or(EINVAL)?;
         assert!(hb.consume_initiation(st, &init, NOW));
         let resp = hb.create_response(generate_secret(), 22).ok_or(EINVAL)?;
@@ -189,12 +204,16 @@ mod tests {
         let c = random_identity();
         // a believes b's key is c's: b cannot decrypt a's static key.
         let mut ha = Handshake::new(&a, c.public_key(), &Key::zero());
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         assert!(InitiationInProgress::begin(&init, &b).is_none());
         // An initiator b does not know: decrypts, but no peer of b matches.
         let hb_for_c = Handshake::new(&b, c.public_key(), &Key::zero());
         let mut ha2 = Handshake::new(&a, b.public_key(), &Key::zero());
-        let init = ha2.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha2
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&init, &b).ok_or(EINVAL)?;
         assert!(st.remote_static() == a.public_key());
         let mut hb = hb_for_c;
@@ -210,7 +229,9 @@ mod tests {
         let b = random_identity();
         let mut ha = Handshake::new(&a, b.public_key(), &generate_secret());
         let mut hb = Handshake::new(&b, a.public_key(), &generate_secret());
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&init, &b).ok_or(EINVAL)?;
         assert!(hb.consume_initiation(st, &init, NOW));
         let resp = hb.create_response(generate_secret(), 2).ok_or(EINVAL)?;
@@ -228,7 +249,9 @@ mod tests {
         let b = random_identity();
         let mut ha = Handshake::new(&a, b.public_key(), &Key::zero());
         let mut hb = Handshake::new(&b, a.public_key(), &Key::zero());
-        let init1 = ha.create_initiation(&a, generate_secret(), &TS2, 1).ok_or(EINVAL)?;
+        let init1 = ha
+            .create_initiation(&a, generate_secret(), &TS2, 1)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&init1, &b).ok_or(EINVAL)?;
         assert!(hb.consume_initiation(st, &init1, NOW));
         // The same initiation again, much later: a replay.
@@ -237,14 +260,18 @@ mod tests {
         assert!(!hb.consume_initiation(st, &init1, NOW + 10_000_000_000));
         assert!(hb.state_digest() == before);
         // An older timestamp: a replay too.
-        let old = ha.create_initiation(&a, generate_secret(), &TS1, 2).ok_or(EINVAL)?;
+        let old = ha
+            .create_initiation(&a, generate_secret(), &TS1, 2)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&old, &b).ok_or(EINVAL)?;
         assert!(!hb.consume_initiation(st, &old, NOW + 10_000_000_000));
         assert!(hb.state_digest() == before);
         // A newer timestamp, but within 1/50 s of the last: a flood.
         let mut ts3 = TS2;
         ts3[11] = 3;
-        let newer = ha.create_initiation(&a, generate_secret(), &ts3, 3).ok_or(EINVAL)?;
+        let newer = ha
+            .create_initiation(&a, generate_secret(), &ts3, 3)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&newer, &b).ok_or(EINVAL)?;
         assert!(!hb.consume_initiation(st, &newer, NOW + 19_000_000));
         assert!(hb.state_digest() == before);
@@ -256,8 +283,9 @@ mod tests {
 
     /// A point of order 8 on Curve25519: every DH with it is all zeros.
     const ORDER8: [u8; 32] = [
-        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda,
-        0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
     ];
 
     #[test]
@@ -268,12 +296,16 @@ mod tests {
         for point in [[0u8; 32], ORDER8] {
             let mut bad = Handshake::new(&a, &point, &Key::zero());
             let before = bad.state_digest();
-            assert!(bad.create_initiation(&a, generate_secret(), &TS1, 1).is_none());
+            assert!(bad
+                .create_initiation(&a, generate_secret(), &TS1, 1)
+                .is_none());
             assert!(bad.state_digest() == before);
         }
         // An initiation carrying a low-order ephemeral key.
         let mut ha = Handshake::new(&a, b.public_key(), &Key::zero());
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         for point in [[0u8; 32], ORDER8] {
             let mut bad = init.clone();
             bad.0[Initiation::EPHEMERAL..Initiation::EPHEMERAL + 32].copy_from_slice(&point);
@@ -301,10 +333,14 @@ mod tests {
         let none = StaticIdentity::new();
         let b = random_identity();
         let mut h = Handshake::new(&none, b.public_key(), &Key::zero());
-        assert!(h.create_initiation(&none, generate_secret(), &TS1, 1).is_none());
+        assert!(h
+            .create_initiation(&none, generate_secret(), &TS1, 1)
+            .is_none());
         let a = random_identity();
         let mut ha = Handshake::new(&a, b.public_key(), &Key::zero());
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         assert!(InitiationInProgress::begin(&init, &none).is_none());
         Ok(())
     }
@@ -317,7 +353,9 @@ mod tests {
         let mut hb = Handshake::new(&b, a.public_key(), &Key::zero());
         // No initiation consumed: no response.
         assert!(hb.create_response(generate_secret(), 1).is_none());
-        let init = ha.create_initiation(&a, generate_secret(), &TS1, 1).ok_or(EINVAL)?;
+        let init = ha
+            .create_initiation(&a, generate_secret(), &TS1, 1)
+            .ok_or(EINVAL)?;
         let st = InitiationInProgress::begin(&init, &b).ok_or(EINVAL)?;
         assert!(hb.consume_initiation(st, &init, NOW));
         let resp = hb.create_response(generate_secret(), 2).ok_or(EINVAL)?;
@@ -329,6 +367,22 @@ mod tests {
         assert!(ha.consume_response(&resp, &a));
         assert!(!ha.consume_response(&resp, &a));
         Ok(())
+    }
+
+    #[test]
+    fn tai64n_timestamps() {
+        let a = tai64n_now();
+        let b = tai64n_now();
+        // TAI64 label: 2^62 + 10 + Unix seconds, big-endian; never decreasing.
+        assert_eq!(a[0], 0x40);
+        assert!(b >= a);
+        // Nanoseconds are rounded down to a multiple of 2^24 (just under 1/50 s).
+        let ns = u32::from_be_bytes([a[8], a[9], a[10], a[11]]);
+        assert_eq!(ns & 0x00ff_ffff, 0);
+        assert!(ns < 1_000_000_000);
+        // Seconds: after 2020-01-01 (the VM takes the host's clock).
+        let secs = u64::from_be_bytes([a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]]);
+        assert!(secs - 0x4000_0000_0000_000a > 0x5e0b_e100);
     }
 
     #[test]

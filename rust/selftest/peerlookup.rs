@@ -54,8 +54,14 @@ mod tests {
         assert_eq!(t.lookup(idx[5], |_| true), Some(Entry::Session(5)));
         // The type mask: only sessions, only handshakes.
         assert_eq!(t.lookup(idx[5], |e| matches!(e, Entry::Handshake(_))), None);
-        assert_eq!(t.lookup(idx[1500], |e| matches!(e, Entry::Session(_))), None);
-        assert_eq!(t.lookup(idx[1500], |e| matches!(e, Entry::Handshake(_))), Some(Entry::Handshake(1500)));
+        assert_eq!(
+            t.lookup(idx[1500], |e| matches!(e, Entry::Session(_))),
+            None
+        );
+        assert_eq!(
+            t.lookup(idx[1500], |e| matches!(e, Entry::Handshake(_))),
+            Some(Entry::Handshake(1500))
+        );
         // Removal.
         assert!(t.remove(idx[7]));
         assert!(!t.remove(idx[7]));
@@ -137,7 +143,9 @@ mod tests {
             }? Error),
             GFP_KERNEL,
         )?;
-        let fixed = shared.table.insert_with(Arc::new(7u32, GFP_KERNEL)?, || 1000)?;
+        let fixed = shared
+            .table
+            .insert_with(Arc::new(7u32, GFP_KERNEL)?, || 1000)?;
         let reader = shared.clone();
         let signal = done.clone();
         kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {

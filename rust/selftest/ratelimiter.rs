@@ -43,7 +43,10 @@ mod tests {
         assert_eq!(passes(&rl, NET, A, T0, 10), PACKETS_BURSTABLE);
         // One packet's worth of time buys exactly one packet.
         assert_eq!(passes(&rl, NET, A, T0 + PACKET_COST, 3), 1);
-        assert_eq!(passes(&rl, NET, A, T0 + PACKET_COST + PACKET_COST / 2, 3), 0);
+        assert_eq!(
+            passes(&rl, NET, A, T0 + PACKET_COST + PACKET_COST / 2, 3),
+            0
+        );
         // A long pause refills at most the burst.
         assert_eq!(passes(&rl, NET, A, T0 + 10 * SEC, 20), PACKETS_BURSTABLE);
         // A steady 20 packets a second all pass.

@@ -11,6 +11,7 @@ case $d in *"<POINTOPOINT,NOARP>"*) result PASS "link: flags POINTOPOINT,NOARP";
 check_eq "link: mtu 1420" 1420 "$(cat /sys/class/net/wg0/mtu)"
 check_eq "link: type none (ARPHRD_NONE=65534)" 65534 "$(cat /sys/class/net/wg0/type)"
 check_eq "link: no link-layer address" "" "$(cat /sys/class/net/wg0/address)"
+check "link: uevent says DEVTYPE=wireguard, like the C driver" grep -qx DEVTYPE=wireguard /sys/class/net/wg0/uevent
 case $d in *"wireguard-rs"*) result PASS "link: kind shown as wireguard-rs";;
 	*) result FAIL "link: kind shown as wireguard-rs"; echo "    $d";; esac
 check "link: set up" ip link set wg0 up
