@@ -19,7 +19,7 @@ LLVM ?= -19
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 KBUILD_FLAGS = LLVM=$(LLVM) RUSTC=$(RUSTC) RUST_LIB_SRC=$(RUST_LIB_SRC) BINDGEN=$(BINDGEN)
 
-.PHONY: modules clean setup demo check check-normal check-debug bench
+.PHONY: modules clean setup demo check check-normal check-debug bench fmt
 
 ifdef KDIR
 modules:
@@ -56,3 +56,8 @@ check-debug:
 bench:
 	scripts/setup-toolchain.sh
 	selftests/run.sh --bench normal
+
+# Format the crate with the kernel's rustfmt settings (needs the kernel
+# source, fetched by the scripts above).
+fmt:
+	rustfmt --edition 2021 --config-path "$$(scripts/fetch-kernel-source.sh)/.rustfmt.toml" rust/main.rs
