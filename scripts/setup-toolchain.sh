@@ -32,9 +32,17 @@ fi
 # bindgen must be the exact version we document; install it into a prefix we own.
 BINDGEN_ROOT=${WGRS_CACHE:-$HOME/.cache/wireguard-rs}/bindgen-$BINDGEN_VERSION
 if ! "$BINDGEN_ROOT/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
-	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli $BINDGEN_VERSION"
-	log "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT"
-	cargo install --quiet --locked --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION" \
+	# Any cargo will do to build bindgen: rustup's if present (PATH may lack
+	# ~/.cargo/bin), else Debian's cargo-web.
+	CARGO=$(command -v cargo || true)
+	[ -n "$CARGO" ] || { [ -x "$HOME/.cargo/bin/cargo" ] && CARGO=$HOME/.cargo/bin/cargo; }
+	if [ -z "$CARGO" ]; then
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends cargo-web >/dev/null \
+			|| die "no cargo to install bindgen-cli $BINDGEN_VERSION with"
+		CARGO=$(command -v cargo) || die "cargo-web installed no cargo"
+	fi
+	log "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT with $CARGO"
+	"$CARGO" install --quiet --locked --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION" \
 		|| die "cargo install bindgen-cli failed"
 fi
 
