@@ -59,19 +59,16 @@ impl<K> Keypairs<K> {
     /// responder it waits in `next` for the initiator's first data packet.
     pub(crate) fn add(&mut self, new: Arc<K>, i_am_the_initiator: bool) -> Evicted<K> {
         if i_am_the_initiator {
-            let old_previous = if let Some(next) = self.next.take() {
+            let evicted = if let Some(next) = self.next.take() {
                 // A pending next keypair is demoted to previous; the old
-                // current goes away with the old previous.
-                let old_current = self.current.take();
-                let old_previous = self.previous.replace(next);
-                self.current = Some(new);
-                return [old_current, old_previous];
+                // current and the old previous go.
+                [self.current.take(), self.previous.replace(next)]
             } else {
-                let cur = self.current.take();
-                core::mem::replace(&mut self.previous, cur)
+                let current = self.current.take();
+                [core::mem::replace(&mut self.previous, current), None]
             };
             self.current = Some(new);
-            [old_previous, None]
+            evicted
         } else {
             let old_next = self.next.replace(new);
             let old_previous = self.previous.take();

@@ -110,7 +110,7 @@ impl kernel::Module for WireGuardRs {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // Tests first: a bad `selftest` value fails the load before anything
         // is registered.
-        let selftests = run_selftests(module, module_parameters::selftest.value())?;
+        let _selftests = run_selftests(module, module_parameters::selftest.value())?;
         let kind = LinkKind::<Device>::register(KIND).inspect_err(|e| {
             pr_err!("cannot register link kind 'wireguard-rs': {:?}\n", e);
         })?;
@@ -146,7 +146,7 @@ impl kernel::Module for WireGuardRs {
             _drop_in: drop_in,
             _kind: kind,
             #[cfg(CONFIG_KUNIT)]
-            _selftests: selftests,
+            _selftests,
             _rcu: kapi::rcu::BarrierOnDrop,
         })
     }

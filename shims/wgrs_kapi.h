@@ -33,7 +33,6 @@
 #include "../generated/netlink.h"
 
 /* Constants bindgen cannot see through macros. */
-const netdev_features_t WGRS_NETIF_F_NONE = 0;
 const unsigned int WGRS_NLM_F_MULTI = NLM_F_MULTI;
 
 /* netdevice */
