@@ -35,6 +35,8 @@ ln -sf dash "$root/bin/sh"
 copy_bin "$(command -v ip)" usr/bin/ip
 copy_bin "$(command -v wg)" usr/bin/wg
 ln -sf /usr/bin/ip "$root/sbin/ip"
+# Our raw generic netlink client, for requests wg(8) never sends.
+gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/wgnl" "$here/tools/wgnl.c"
 ln -sf /usr/bin/ip "$root/bin/ip"
 
 cp "$ko" "$root/modules/wireguard-rs.ko"

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wgnl: send one hand-made request to the generic netlink family
+ * "wireguard" and print how the kernel answered. For tests that need
+ * requests wg(8) never sends: wrong sizes, unknown attributes, missing
+ * ones, unknown commands, no privileges.
+ *
+ *   wgnl [-u] [-d] CMD ATTR...
+ *
+ *   -u     drop to uid/gid 65534 (no capabilities) before sending
+ *   -d     send as a dump request (NLM_F_DUMP)
+ *   CMD    genl command number (0: WG_CMD_GET_DEVICE, 1: WG_CMD_SET_DEVICE)
+ *   ATTR   TYPE:HEX   attribute TYPE with payload bytes HEX ("" for empty)
+ *          TYPE:s:STR attribute TYPE with the string STR and its NUL
+ *          TYPE:u32:N / TYPE:u16:N   integers in host order
+ *
+ * Prints "ok MESSAGES" or "error ERRNO MESSAGE" (the extended ack message,
+ * if any), and exits 0 either way unless the tool itself failed (exit 2).
+ */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BUF 65536
+
+static unsigned char req[BUF], resp[BUF];
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static size_t put_attr(size_t off, unsigned short type, const void *data, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)(req + off);
+
+	if (off + NLA_HDRLEN + NLA_ALIGN(len) > BUF) {
+		fprintf(stderr, "request too long\n");
+		exit(2);
+	}
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy(req + off + NLA_HDRLEN, data, len);
+	memset(req + off + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return off + NLA_HDRLEN + NLA_ALIGN(len);
+}
+
+static size_t parse_attr(size_t off, const char *spec)
+{
+	unsigned char bytes[4096];
+	char *end;
+	unsigned long type = strtoul(spec, &end, 0);
+	const char *v;
+	size_t n = 0;
+
+	if (*end != ':') {
+		fprintf(stderr, "bad attribute %s\n", spec);
+		exit(2);
+	}
+	v = end + 1;
+	if (!strncmp(v, "s:", 2))
+		return put_attr(off, type, v + 2, strlen(v + 2) + 1);
+	if (!strncmp(v, "u32:", 4)) {
+		uint32_t x = strtoul(v + 4, NULL, 0);
+
+		return put_attr(off, type, &x, sizeof(x));
+	}
+	if (!strncmp(v, "u16:", 4)) {
+		uint16_t x = strtoul(v + 4, NULL, 0);
+
+		return put_attr(off, type, &x, sizeof(x));
+	}
+	while (v[0] && v[1] && n < sizeof(bytes)) {
+		unsigned int b;
+
+		if (sscanf(v, "%2x", &b) != 1) {
+			fprintf(stderr, "bad hex in %s\n", spec);
+			exit(2);
+		}
+		bytes[n++] = b;
+		v += 2;
+	}
+	return put_attr(off, type, bytes, n);
+}
+
+/* Copies the extended ack message of error message h, if any, into msg. */
+static void ack_message(const struct nlmsghdr *h, char *msg, size_t msglen)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (off + NLA_HDRLEN <= h->nlmsg_len) {
+		const struct nlattr *a = (const struct nlattr *)((const char *)h + off);
+
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+			snprintf(msg, msglen, "%s", (const char *)a + NLA_HDRLEN);
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/* Sends req (len bytes); returns the first error, or 0 and counts replies. */
+static int transact(int fd, size_t len, int *messages, char *msg, size_t msglen)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int done = 0;
+
+	((struct nlmsghdr *)req)->nlmsg_len = len;
+	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		die("sendto");
+	*messages = 0;
+	msg[0] = '\0';
+	while (!done) {
+		ssize_t n = recv(fd, resp, sizeof(resp), 0);
+		struct nlmsghdr *h;
+
+		if (n < 0)
+			die("recv");
+		for (h = (struct nlmsghdr *)resp; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				ack_message(h, msg, msglen);
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			}
+			++*messages;
+			if (!(h->nlmsg_flags & NLM_F_MULTI))
+				done = 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	int fd, one = 1, drop = 0, dump = 0, family = -1, err, messages, i;
+	struct nlmsghdr *h = (struct nlmsghdr *)req;
+	struct genlmsghdr *g = NLMSG_DATA(h);
+	char msg[256];
+	size_t off;
+
+	while (argc > 1 && argv[1][0] == '-' && argv[1][1]) {
+		if (!strcmp(argv[1], "-u"))
+			drop = 1;
+		else if (!strcmp(argv[1], "-d"))
+			dump = 1;
+		else
+			break;
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "usage: wgnl [-u] [-d] CMD ATTR...\n");
+		return 2;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+
+	/* Resolve the family id (as root, before dropping privileges). */
+	memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	h->nlmsg_type = GENL_ID_CTRL;
+	h->nlmsg_flags = NLM_F_REQUEST;
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	off = put_attr(NLMSG_HDRLEN + GENL_HDRLEN, CTRL_ATTR_FAMILY_NAME, "wireguard", 10);
+	err = transact(fd, off, &messages, msg, sizeof(msg));
+	if (err) {
+		printf("error %d no family wireguard\n", err);
+		return 0;
+	}
+	{
+		struct nlmsghdr *r = (struct nlmsghdr *)resp;
+		size_t p = NLMSG_HDRLEN + GENL_HDRLEN;
+
+		while (p + NLA_HDRLEN <= r->nlmsg_len) {
+			struct nlattr *a = (struct nlattr *)((char *)r + p);
+
+			if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+				family = *(uint16_t *)((char *)a + NLA_HDRLEN);
+			p += NLA_ALIGN(a->nla_len);
+		}
+	}
+	if (family < 0) {
+		fprintf(stderr, "no family id in reply\n");
+		return 2;
+	}
+
+	if (drop && (setgid(65534) || setuid(65534)))
+		die("setuid");
+
+	memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	h->nlmsg_type = family;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+	h->nlmsg_seq = 2;
+	g->cmd = strtoul(argv[1], NULL, 0);
+	g->version = 1;
+	off = NLMSG_HDRLEN + GENL_HDRLEN;
+	for (i = 2; i < argc; i++)
+		off = parse_attr(off, argv[i]);
+	err = transact(fd, off, &messages, msg, sizeof(msg));
+	if (err)
+		printf("error %d %s\n", err, msg);
+	else
+		printf("ok %d\n", messages);
+	return 0;
+}
