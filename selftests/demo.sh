@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: two network namespaces, a wireguard-rs device in each, shown
 # with ip and wg.
-set -x
+set -ex
 insmod /modules/wireguard-rs.ko
 ip netns add alice
 ip netns add bob

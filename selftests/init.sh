@@ -4,6 +4,8 @@
 # demo), check the kernel log, and power off. Results go to the serial
 # console as "WGRS-RESULT PASS|FAIL <name>" lines for selftests/run.sh.
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin
+# The firmware leaves terminal escape codes on the console's current line.
+echo
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
@@ -25,7 +27,9 @@ dmesg -c > /tmp/boot-dmesg.txt
 if [ -x /tests/demo.sh ]; then
 	echo WGRS-DEMO-BEGIN
 	/tests/demo.sh 2>&1
+	rc=$?
 	echo WGRS-DEMO-END
+	if [ $rc = 0 ]; then result PASS "demo: every step ran"; else result FAIL "demo: a step failed ($rc)"; fi
 else
 	for t in /tests/[0-9]*.sh; do
 		[ -e "$t" ] || continue

@@ -73,7 +73,7 @@ for flavor in "${flavors[@]}"; do
 		break
 	done
 	if [ $demo = 1 ]; then
-		sed -n '/^WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/console.log" | sed '1d;$d'
+		sed -n '/WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/console.log" | sed '1d;$d'
 	fi
 	grep -a '^WGRS-BENCH ' "$work/console.log" | sed "s/^WGRS-BENCH /[$flavor] /"
 	while IFS= read -r line; do
