@@ -13,7 +13,15 @@ use crate::messages::{
     MESSAGE_MINIMUM_LENGTH,
     MESSAGE_PADDING_MULTIPLE, //
 };
-use kernel::prelude::*;
+use crate::noise::StaticIdentity;
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        Mutex,
+        MutexGuard, //
+    },
+};
 
 /// Bytes WireGuard adds around a packet in the worst case: the message
 /// header and tag, a UDP header and an IPv6 header (the larger of the two IP
@@ -27,31 +35,31 @@ pub(crate) const DEFAULT_MTU: u32 = 1500 - OVERHEAD;
 pub(crate) const MAX_MTU: u32 =
     (i32::MAX as u32 / MESSAGE_PADDING_MULTIPLE) * MESSAGE_PADDING_MULTIPLE - OVERHEAD;
 
-/// The state of one WireGuard interface, kept in its `net_device`.
-pub(crate) struct Device {
+/// What a device is configured with, guarded by its update lock (the C
+/// driver's `device_update_lock` and the fields it protects).
+pub(crate) struct Config {
     /// Generation of the configuration, bumped on every change; dumps use
     /// it to tell userspace when a multi-part dump saw a change.
-    update_gen: u32,
+    pub(crate) update_gen: u32,
+    /// Our static key pair.
+    pub(crate) identity: StaticIdentity,
     /// UDP port we listen on; 0 while no socket is bound.
-    listen_port: u16,
+    pub(crate) listen_port: u16,
     /// Mark put on outgoing UDP packets; 0 for none.
-    fwmark: u32,
+    pub(crate) fwmark: u32,
+}
+
+/// The state of one WireGuard interface, kept in its `net_device`.
+#[pin_data]
+pub(crate) struct Device {
+    #[pin]
+    config: Mutex<Config>,
 }
 
 impl Device {
-    /// Configuration generation (see [`Device::update_gen`] field docs).
-    pub(crate) fn update_gen(&self) -> u32 {
-        self.update_gen
-    }
-
-    /// The UDP listen port, 0 when none is bound.
-    pub(crate) fn listen_port(&self) -> u16 {
-        self.listen_port
-    }
-
-    /// The fwmark of outgoing packets, 0 for none.
-    pub(crate) fn fwmark(&self) -> u32 {
-        self.fwmark
+    /// Takes the update lock.
+    pub(crate) fn config(&self) -> MutexGuard<'_, Config> {
+        self.config.lock()
     }
 }
 
@@ -63,16 +71,22 @@ impl LinkDriver for Device {
         dev.use_tstats();
     }
 
-    fn newlink(dev: &NetDevice) -> Result<Self> {
+    fn newlink(dev: &NetDevice) -> impl PinInit<Self, Error> {
         pr_debug!(
             "{}: interface created\n",
             dev.name().to_str().unwrap_or("?")
         );
-        Ok(Device {
-            update_gen: 1,
-            listen_port: 0,
-            fwmark: 0,
-        })
+        try_pin_init!(Device {
+            config <- new_mutex!(
+                Config {
+                    update_gen: 1,
+                    identity: StaticIdentity::new(),
+                    listen_port: 0,
+                    fwmark: 0,
+                },
+                "wireguard_rs_device_update"
+            ),
+        }? Error)
     }
 
     fn open(_dev: &NetDevice, _this: &Self) -> Result {

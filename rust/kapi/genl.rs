@@ -125,6 +125,38 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// Whether attribute `attr` is present.
+    pub(crate) fn has(&self, attr: u32) -> bool {
+        self.get(attr).is_some()
+    }
+
+    /// The payload of attribute `attr`.
+    pub(crate) fn bytes(&self, attr: u32) -> Option<&'a [u8]> {
+        self.payload(attr)
+    }
+
+    /// A `u16` attribute (the policy has checked its size).
+    pub(crate) fn u16(&self, attr: u32) -> Option<u16> {
+        let p = self.payload(attr)?;
+        Some(u16::from_ne_bytes(p.get(..2)?.try_into().ok()?))
+    }
+
+    /// Overwrites the payload of attribute `attr` in the request with zeros
+    /// (for keys, once used).
+    pub(crate) fn zero(&self, attr: u32) {
+        if let Some(nla) = self.get(attr) {
+            // SAFETY: the payload is `nla_len` bytes inside the request skb,
+            // which the handler may write (the C driver zeroes keys the same
+            // way), and no `&[u8]` to it is alive across this call in our
+            // callers.
+            unsafe {
+                let len = b::wgrs_nla_len(nla) as usize;
+                let p = b::wgrs_nla_data(nla).cast::<u8>();
+                super::crypto::memzero(core::slice::from_raw_parts_mut(p, len));
+            }
+        }
+    }
+
     /// A `u32` attribute (the policy has checked its size).
     pub(crate) fn u32(&self, attr: u32) -> Option<u32> {
         let p = self.payload(attr)?;
@@ -309,9 +341,10 @@ impl Request<'_> {
     }
 
     /// Sets the extended-ack message returned with an error.
-    pub(crate) fn set_err_msg(&mut self, msg: &'static CStr) {
-        // SAFETY: `info` is valid and `msg` is static, as extack requires.
-        unsafe { b::wgrs_genl_set_err_msg(self.0, msg.as_char_ptr()) }
+    pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
+        // SAFETY: `info` is valid and `msg` is static, as extack requires; the
+        // shim only reads `info` and writes the extack object it points to.
+        unsafe { b::wgrs_genl_set_err_msg(core::ptr::from_ref(&*self.0).cast_mut(), msg.as_char_ptr()) }
     }
 }
 

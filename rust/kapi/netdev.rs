@@ -28,9 +28,9 @@ use kernel::{
 pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
     /// Sets the device's fixed properties; runs inside `alloc_netdev`.
     fn setup(dev: &mut NetDeviceSetup<'_>);
-    /// Builds the driver's private data for a device being created. The
-    /// device is registered right after this returns `Ok`.
-    fn newlink(dev: &NetDevice) -> Result<Self>;
+    /// Builds the driver's private data for a device being created, in
+    /// place (it may hold locks). The device is registered right after.
+    fn newlink(dev: &NetDevice) -> impl PinInit<Self, Error>;
     /// `ndo_open`: the device is being brought up.
     fn open(dev: &NetDevice, this: &Self) -> Result;
     /// `ndo_stop`: the device is being brought down.
@@ -325,16 +325,16 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
 ) -> c_int {
     // SAFETY: the device is valid for the whole callback.
     let nd = unsafe { NetDevice::from_raw(dev) };
-    let data = match T::newlink(nd) {
-        Ok(data) => data,
-        Err(e) => return e.to_errno(),
-    };
     // SAFETY: the private area is `size_of::<T>()` bytes, aligned to
     // NETDEV_ALIGN (checked against T's alignment at registration), and
     // uninitialised until now.
     let slot = unsafe { b::wgrs_netdev_priv(dev) }.cast::<T>();
-    // SAFETY: see above; nothing else reads the slot yet.
-    unsafe { slot.write(data) };
+    // SAFETY: `slot` is valid for writes and never moves (the private area
+    // lives as long as the device); on error it is left uninitialised, and
+    // the core frees the device without calling a destructor.
+    if let Err(e) = unsafe { <_ as pin_init::PinInit<T, Error>>::__init(T::newlink(nd), slot) } {
+        return e.to_errno();
+    }
     // SAFETY: `dev` is a fully set-up device and we hold RTNL.
     let ret = unsafe { b::register_netdevice(dev) };
     if ret < 0 {
