@@ -636,12 +636,10 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let Some(n) = NonNull::new(node) else {
             return;
         };
-        // The list links are dead (the node left its list) and no reader
-        // reads them, so they hold the RCU free head.
-        // SAFETY: the node is unlinked from the trie and its list, so new
-        // readers cannot reach it and the writer drops it now; its `prev`
-        // field is 8-byte aligned with 16 bytes (prev, next) behind it, room
-        // for a `kvfree_rcu_head`.
+        // The list links are dead (the node left its list) and readers never
+        // read them, so `prev` and `next` (16 bytes, 8-aligned) hold the free
+        // head. The node is unlinked, so new readers cannot reach it.
+        // SAFETY: see above; the node came from this family's cache.
         unsafe {
             let head = core::ptr::addr_of_mut!((*node).prev).cast();
             K::cache(&self.caches).free_after_rcu(n.cast(), head);

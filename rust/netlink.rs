@@ -18,7 +18,6 @@ use crate::kapi::bindings::{
     WG_CMD_GET_DEVICE, //
 };
 use crate::kapi::crypto::constant_time_eq;
-use crate::messages::NOISE_PUBLIC_KEY_LEN;
 use crate::kapi::genl::{
     Attrs,
     Dump,
@@ -31,6 +30,7 @@ use crate::kapi::netdev::{
     NetDeviceRef,
     RtnlGuard, //
 };
+use crate::messages::NOISE_PUBLIC_KEY_LEN;
 use kernel::prelude::*;
 
 /// The family, registered by `main.rs`.
@@ -124,7 +124,10 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
         req.set_err_msg(c"wireguard-rs: peers are not supported yet");
         return Err(EOPNOTSUPP);
     }
-    if attrs.u16(WGDEVICE_A_LISTEN_PORT).is_some_and(|p| p != cfg.listen_port) {
+    if attrs
+        .u16(WGDEVICE_A_LISTEN_PORT)
+        .is_some_and(|p| p != cfg.listen_port)
+    {
         req.set_err_msg(c"wireguard-rs: listening sockets are not supported yet");
         return Err(EOPNOTSUPP);
     }
@@ -134,7 +137,9 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
         cfg.fwmark = fwmark;
     }
     // WGDEVICE_F_REPLACE_PEERS would remove every peer here; there are none.
-    let _replace_peers = attrs.u32(WGDEVICE_A_FLAGS).is_some_and(|f| f & WGDEVICE_F_REPLACE_PEERS != 0);
+    let _replace_peers = attrs
+        .u32(WGDEVICE_A_FLAGS)
+        .is_some_and(|f| f & WGDEVICE_F_REPLACE_PEERS != 0);
     if let Some(key) = attrs.bytes(WGDEVICE_A_PRIVATE_KEY) {
         if let Ok(key) = <&[u8; NOISE_PUBLIC_KEY_LEN]>::try_from(key) {
             // Setting the key we have changes nothing (C: skip_set_private_key).

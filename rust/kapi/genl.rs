@@ -61,10 +61,10 @@ impl Family {
     ) -> Result<FamilyRegistration> {
         let fam = self.as_raw();
         let name = name.to_bytes_with_nul();
-        // SAFETY: the family is not registered (a `FamilyRegistration` is
-        // the only proof of registration and registering twice is refused by
-        // the core before it reads anything we write below), so no one else
-        // reads it while we fill it in.
+        // A `FamilyRegistration` is the only proof of registration, and the
+        // core refuses a second registration before reading these fields.
+        // SAFETY: the family is not registered, so nobody else reads it while
+        // we fill it in.
         unsafe {
             if name.len() > (*fam).name.len() {
                 return Err(EINVAL);
@@ -145,10 +145,9 @@ impl<'a> Attrs<'a> {
     /// (for keys, once used).
     pub(crate) fn zero(&self, attr: u32) {
         if let Some(nla) = self.get(attr) {
-            // SAFETY: the payload is `nla_len` bytes inside the request skb,
-            // which the handler may write (the C driver zeroes keys the same
-            // way), and no `&[u8]` to it is alive across this call in our
-            // callers.
+            // The C driver zeroes keys in the request the same way; our callers
+            // hold no `&[u8]` into the payload across this call.
+            // SAFETY: the payload is `nla_len` writable bytes of the request.
             unsafe {
                 let len = b::wgrs_nla_len(nla) as usize;
                 let p = b::wgrs_nla_data(nla).cast::<u8>();
@@ -344,7 +343,9 @@ impl Request<'_> {
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
         // SAFETY: `info` is valid and `msg` is static, as extack requires; the
         // shim only reads `info` and writes the extack object it points to.
-        unsafe { b::wgrs_genl_set_err_msg(core::ptr::from_ref(&*self.0).cast_mut(), msg.as_char_ptr()) }
+        unsafe {
+            b::wgrs_genl_set_err_msg(core::ptr::from_ref(&*self.0).cast_mut(), msg.as_char_ptr())
+        }
     }
 }
 

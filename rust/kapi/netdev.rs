@@ -120,10 +120,9 @@ impl NetDevice {
         if !is_ours || !registered {
             return None;
         }
-        // SAFETY: devices made with `setup_callback::<T>` that have a
-        // destructor hold an initialised `T` in their private area (set by
-        // `newlink_callback::<T>` before registration, dropped only by the
-        // destructor once the device is gone).
+        // `newlink_callback::<T>` initialises `T` before registering, and only
+        // the destructor (set after registration) drops it.
+        // SAFETY: this registered device of `T` holds an initialised `T`.
         Some(unsafe { &*b::wgrs_netdev_priv(dev).cast::<T>() })
     }
 }
