@@ -97,51 +97,35 @@ pub(crate) trait Key: Copy + Eq + Send + Sync + 'static {
     fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>>;
 }
 
-impl Key for u32 {
-    const BITS: u8 = 32;
-    fn masked(self, cidr: u8) -> Self {
-        if cidr == 0 {
-            0
-        } else {
-            self & (u32::MAX << (32 - u32::from(cidr)))
+macro_rules! impl_key {
+    ($t:ty, $bits:literal, $head:ident, $cache:ident) => {
+        impl Key for $t {
+            const BITS: u8 = $bits;
+            fn masked(self, cidr: u8) -> Self {
+                if cidr == 0 {
+                    0
+                } else {
+                    self & (<$t>::MAX << ($bits - u32::from(cidr)))
+                }
+            }
+            fn common_bits(self, other: Self) -> u8 {
+                (self ^ other).leading_zeros() as u8
+            }
+            fn bit(self, i: u8) -> usize {
+                ((self >> ($bits - 1 - u32::from(i))) & 1) as usize
+            }
+            fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
+                &list.$head
+            }
+            fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
+                &c.$cache
+            }
         }
-    }
-    fn common_bits(self, other: Self) -> u8 {
-        (self ^ other).leading_zeros() as u8
-    }
-    fn bit(self, i: u8) -> usize {
-        ((self >> (31 - u32::from(i))) & 1) as usize
-    }
-    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
-        &list.first4
-    }
-    fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
-        &c.v4
-    }
+    };
 }
 
-impl Key for u128 {
-    const BITS: u8 = 128;
-    fn masked(self, cidr: u8) -> Self {
-        if cidr == 0 {
-            0
-        } else {
-            self & (u128::MAX << (128 - u32::from(cidr)))
-        }
-    }
-    fn common_bits(self, other: Self) -> u8 {
-        (self ^ other).leading_zeros() as u8
-    }
-    fn bit(self, i: u8) -> usize {
-        ((self >> (127 - u32::from(i))) & 1) as usize
-    }
-    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
-        &list.first6
-    }
-    fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
-        &c.v6
-    }
-}
+impl_key!(u32, 32, first4, v4);
+impl_key!(u128, 128, first6, v6);
 
 /// A trie node. See the module documentation for the layout.
 #[repr(C)]
