@@ -34,7 +34,7 @@ use core::{
         NonNull, //
     },
     sync::atomic::{
-        AtomicPtr,
+        AtomicPtr, AtomicUsize,
         Ordering::{
             Acquire,
             Relaxed,
@@ -223,8 +223,8 @@ pub(crate) struct AllowedIps<P: AllowedIpsPeer> {
     root6: AtomicPtr<Node<u128, P>>,
     #[pin]
     lock: Mutex<()>,
-    #[pin]
-    stats: Mutex<Stats>,
+    nodes4: AtomicUsize,
+    nodes6: AtomicUsize,
 }
 
 impl<P: AllowedIpsPeer> AllowedIps<P> {
@@ -235,7 +235,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             root4: AtomicPtr::new(null_mut()),
             root6: AtomicPtr::new(null_mut()),
             lock <- new_mutex!((), "wireguard_rs_allowedips"),
-            stats <- new_mutex!(Stats::default(), "wireguard_rs_allowedips_stats"),
+            nodes4: AtomicUsize::new(0),
+            nodes6: AtomicUsize::new(0),
         })
     }
 
@@ -248,7 +249,10 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
     /// Node counts.
     pub(crate) fn stats(&self) -> Stats {
-        *self.stats.lock()
+        Stats {
+            nodes4: self.nodes4.load(Relaxed),
+            nodes6: self.nodes6.load(Relaxed),
+        }
     }
 
     /// Maps `addr/cidr` (network order, host bits ignored) to `peer`; a
@@ -284,11 +288,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let list = peer.allowedips_list();
         while let Some(n) = deref(list.first4.load(Relaxed), &w) {
             let (key, cidr) = (n.key, n.cidr);
-            self.remove_exact(&w, &self.root4, key, cidr);
+            self.remove_exact(&w, &self.root4, key, cidr, None);
         }
         while let Some(n) = deref(list.first6.load(Relaxed), &w) {
             let (key, cidr) = (n.key, n.cidr);
-            self.remove_exact(&w, &self.root6, key, cidr);
+            self.remove_exact(&w, &self.root6, key, cidr, None);
         }
     }
 
@@ -400,12 +404,7 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             next: AtomicPtr::new(null_mut()),
         };
         let p = K::cache(&self.caches).alloc(node)?;
-        let mut stats = self.stats.lock();
-        if K::BITS == 32 {
-            stats.nodes4 += 1;
-        } else {
-            stats.nodes6 += 1;
-        }
+        self.node_count::<K>().fetch_add(1, Relaxed);
         // `Node<K, ()>` and `Node<K, P>` have the same layout (`repr(C)`, the
         // peer is only behind a pointer).
         Ok(p.cast())
@@ -525,7 +524,7 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             Err(e) => {
                 // SAFETY: `new` was never published.
                 unsafe { K::cache(&self.caches).free_now(new.cast()) };
-                self.count_freed::<K>(1);
+                self.node_count::<K>().fetch_sub(1, Relaxed);
                 return Err(e);
             }
         };
@@ -551,23 +550,19 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             return Err(EINVAL);
         }
         let peer_ptr = core::ptr::from_ref(peer).cast_mut();
-        match self.find_exact(w, root, key, cidr) {
-            Some(n) if n.peer.load(Relaxed) == peer_ptr => {
-                self.remove_exact(w, root, key.masked(cidr), cidr);
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+        self.remove_exact(w, root, key.masked(cidr), cidr, Some(peer_ptr));
+        Ok(())
     }
 
-    /// Removes the prefix node for `key/cidr` (which must exist and carry a
-    /// peer), splicing out nodes that no longer branch.
+    /// Removes the prefix `key/cidr` (`key` masked), if present and, with
+    /// `owner`, owned by that peer; splices out nodes that no longer branch.
     fn remove_exact<K: Key>(
         &self,
         w: &Writer<'_, P>,
         root: &AtomicPtr<Node<K, P>>,
         key: K,
         cidr: u8,
+        owner: Option<*mut P>,
     ) {
         // Find the node and the two slots above it.
         let mut gslot: Option<&AtomicPtr<Node<K, P>>> = None;
@@ -589,6 +584,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let Some(n) = node else {
             return;
         };
+        // A branching node (no peer) or another peer's prefix stays.
+        let peer = n.peer.load(Relaxed);
+        if peer.is_null() || owner.is_some_and(|o| o != peer) {
+            return;
+        }
         let me = core::ptr::from_ref(n).cast_mut();
         self.list_del(w, n);
         n.peer.store(null_mut(), Release);
@@ -628,15 +628,15 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             let head = core::ptr::addr_of_mut!((*node).prev).cast();
             K::cache(&self.caches).free_after_rcu(n.cast(), head);
         }
-        self.count_freed::<K>(1);
+        self.node_count::<K>().fetch_sub(1, Relaxed);
     }
 
-    fn count_freed<K: Key>(&self, n: usize) {
-        let mut stats = self.stats.lock();
+    /// The node counter of family `K` (changed only under the writer lock).
+    fn node_count<K: Key>(&self) -> &AtomicUsize {
         if K::BITS == 32 {
-            stats.nodes4 -= n;
+            &self.nodes4
         } else {
-            stats.nodes6 -= n;
+            &self.nodes6
         }
     }
 
