@@ -124,7 +124,15 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
 
     /// Whether `key` is present (without the lock).
     pub(crate) fn contains(&self, hash: usize, key: &K) -> bool {
-        self.get(hash, key, |_| true).is_some()
+        let g = ReadGuard::new();
+        let mut p = self.bucket(hash).load(Acquire);
+        while let Some(n) = Self::node(p, &g) {
+            if n.key == *key {
+                return true;
+            }
+            p = n.next.load(Acquire);
+        }
+        false
     }
 
     /// Inserts `key -> value` unless `key` is present; gives `value` back
