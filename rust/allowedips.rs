@@ -13,7 +13,9 @@
 //! Layout. A node holds its prefix (host-order integer, host bits masked),
 //! its length, the peer (null for the branching nodes the trie needs where
 //! two prefixes diverge), two children, and the links of its peer's list of
-//! prefixes (for removing a peer's prefixes and for dumps). There is no
+//! prefixes (for removing a peer's prefixes and for dumps; one list for both
+//! families, in insertion order, so the links come first in both node types
+//! and list pointers carry the family in bit 0). There is no
 //! parent pointer: removal walks down from the root (at most 33 or 129
 //! steps), and the RCU free head reuses the list links, so a node is 48
 //! bytes for IPv4 and 64 for IPv6 (the C driver's is 72 for both).
@@ -34,7 +36,7 @@ use core::{
         NonNull, //
     },
     sync::atomic::{
-        AtomicPtr, AtomicUsize,
+        AtomicBool, AtomicPtr, AtomicU64, AtomicUsize,
         Ordering::{
             Acquire,
             Relaxed,
@@ -64,20 +66,59 @@ pub(crate) unsafe trait AllowedIpsPeer: Sync + Sized {
     fn allowedips_list(&self) -> &PeerList<Self>;
 }
 
-/// A peer's prefixes in insertion order, one list per family. Only tables
-/// touch it, under their lock.
+/// A peer's prefixes of both families in insertion order (dumps list them
+/// in that order, as the C driver does). Only tables touch it, under their
+/// lock. It holds [`Tagged`] node pointers.
 pub(crate) struct PeerList<P> {
-    first4: AtomicPtr<Node<u32, P>>,
-    first6: AtomicPtr<Node<u128, P>>,
+    first: AtomicUsize,
+    _p: PhantomData<P>,
 }
 
 impl<P> PeerList<P> {
     /// An empty list.
     pub(crate) const fn new() -> Self {
         Self {
-            first4: AtomicPtr::new(null_mut()),
-            first6: AtomicPtr::new(null_mut()),
+            first: AtomicUsize::new(0),
+            _p: PhantomData,
         }
+    }
+}
+
+/// A node pointer of either family, as peer lists hold them: the address
+/// of the node (whose [`Links`] come first), with bit 0 set for IPv6
+/// (nodes are at least 8-byte aligned). 0 is the null pointer.
+type Tagged = usize;
+
+/// The peer-list links, first in every node so that one list can chain
+/// nodes of both families; reused as the RCU free head once retired.
+#[repr(C)]
+struct Links {
+    prev: AtomicUsize,
+    next: AtomicUsize,
+}
+
+/// A node found through a peer list.
+enum Entry<'a, P> {
+    V4(&'a Node<u32, P>),
+    V6(&'a Node<u128, P>),
+}
+
+impl<'a, P> Entry<'a, P> {
+    fn links(&self) -> &'a Links {
+        match self {
+            Self::V4(n) => &n.links,
+            Self::V6(n) => &n.links,
+        }
+    }
+}
+
+/// Follows a peer-list pointer.
+fn deref_tagged<'a, P>(t: Tagged, proof: &'a impl Proof) -> Option<Entry<'a, P>> {
+    let addr = t & !1;
+    if t & 1 == 0 {
+        deref(addr as *mut Node<u32, P>, proof).map(Entry::V4)
+    } else {
+        deref(addr as *mut Node<u128, P>, proof).map(Entry::V6)
     }
 }
 
@@ -91,16 +132,17 @@ pub(crate) trait Key: Copy + Eq + Send + Sync + 'static {
     fn common_bits(self, other: Self) -> u8;
     /// Bit `i` counted from the most significant (0-based, `i < BITS`).
     fn bit(self, i: u8) -> usize;
-    /// This family's head in a peer's lists.
-    fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>>;
+    /// Bit 0 of this family's [`Tagged`] pointers.
+    const TAG: usize;
     /// This family's node cache.
     fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>>;
 }
 
 macro_rules! impl_key {
-    ($t:ty, $bits:literal, $head:ident, $cache:ident) => {
+    ($t:ty, $bits:literal, $tag:literal, $cache:ident) => {
         impl Key for $t {
             const BITS: u8 = $bits;
+            const TAG: usize = $tag;
             fn masked(self, cidr: u8) -> Self {
                 if cidr == 0 {
                     0
@@ -114,9 +156,6 @@ macro_rules! impl_key {
             fn bit(self, i: u8) -> usize {
                 ((self >> ($bits - 1 - u32::from(i))) & 1) as usize
             }
-            fn head<P>(list: &PeerList<P>) -> &AtomicPtr<Node<Self, P>> {
-                &list.$head
-            }
             fn cache(c: &NodeCaches) -> &KmemCache<Node<Self, ()>> {
                 &c.$cache
             }
@@ -124,19 +163,29 @@ macro_rules! impl_key {
     };
 }
 
-impl_key!(u32, 32, first4, v4);
-impl_key!(u128, 128, first6, v6);
+impl_key!(u32, 32, 0, v4);
+impl_key!(u128, 128, 1, v6);
 
 /// A trie node. See the module documentation for the layout.
 #[repr(C)]
 pub(crate) struct Node<K, P> {
+    /// Peer-list links (first: see [`Links`]).
+    links: Links,
     key: K,
     cidr: u8,
+    /// Set on a peer's prefixes while its list is being replaced; prefixes
+    /// still set when the replacement ends are removed (see
+    /// [`AllowedIps::replace_begin`]). Fits in the padding after `cidr`.
+    stale: AtomicBool,
     peer: AtomicPtr<P>,
     child: [AtomicPtr<Node<K, P>>; 2],
-    /// Peer-list links; reused as the RCU free head once retired.
-    prev: AtomicPtr<Node<K, P>>,
-    next: AtomicPtr<Node<K, P>>,
+}
+
+impl<K: Key, P> Node<K, P> {
+    /// This node as a peer-list pointer.
+    fn tagged(&self) -> Tagged {
+        core::ptr::from_ref(self) as usize | K::TAG
+    }
 }
 
 /// The two slab caches, shared by all tables of the module (slab cache
@@ -225,6 +274,9 @@ pub(crate) struct AllowedIps<P: AllowedIpsPeer> {
     lock: Mutex<()>,
     nodes4: AtomicUsize,
     nodes6: AtomicUsize,
+    /// Bumped on every change, so a dump can tell that the table changed
+    /// between two of its parts.
+    seq: AtomicU64,
 }
 
 impl<P: AllowedIpsPeer> AllowedIps<P> {
@@ -237,14 +289,28 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             lock <- new_mutex!((), "wireguard_rs_allowedips"),
             nodes4: AtomicUsize::new(0),
             nodes6: AtomicUsize::new(0),
+            seq: AtomicU64::new(1),
         })
     }
 
+    /// Takes the writer lock for a change, bumping the change counter.
     fn writer(&self) -> Writer<'_, P> {
+        let w = self.reader_lock();
+        self.seq.fetch_add(1, Relaxed);
+        w
+    }
+
+    /// Takes the writer lock to read (walks), leaving the counter alone.
+    fn reader_lock(&self) -> Writer<'_, P> {
         Writer {
             _guard: self.lock.lock(),
             _p: PhantomData,
         }
+    }
+
+    /// The change counter: two equal readings saw the same table.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq.load(Relaxed)
     }
 
     /// Node counts.
@@ -286,13 +352,66 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     pub(crate) fn remove_by_peer(&self, peer: &P) {
         let w = self.writer();
         let list = peer.allowedips_list();
-        while let Some(n) = deref(list.first4.load(Relaxed), &w) {
-            let (key, cidr) = (n.key, n.cidr);
-            self.remove_exact(&w, &self.root4, key, cidr, None);
+        while let Some(e) = deref_tagged::<P>(list.first.load(Relaxed), &w) {
+            self.remove_entry(&w, e);
         }
-        while let Some(n) = deref(list.first6.load(Relaxed), &w) {
-            let (key, cidr) = (n.key, n.cidr);
-            self.remove_exact(&w, &self.root6, key, cidr, None);
+    }
+
+    /// Removes the prefix of a node found in a peer list.
+    fn remove_entry(&self, w: &Writer<'_, P>, e: Entry<'_, P>) {
+        match e {
+            Entry::V4(n) => self.remove_exact(w, &self.root4, n.key, n.cidr, None),
+            Entry::V6(n) => self.remove_exact(w, &self.root6, n.key, n.cidr, None),
+        }
+    }
+
+    /// Whether `peer` has any prefix in the table.
+    pub(crate) fn has_prefixes(&self, peer: &P) -> bool {
+        peer.allowedips_list().first.load(Relaxed) != 0
+    }
+
+    /// Starts replacing `peer`'s prefixes without a moment in which the
+    /// ones that stay are missing (which the C driver's remove-all-then-add
+    /// has): every current prefix of `peer` is marked stale; inserting a
+    /// prefix unmarks it; [`AllowedIps::replace_commit`] then removes what
+    /// is still marked, and [`AllowedIps::replace_abort`] unmarks it all.
+    pub(crate) fn replace_begin(&self, peer: &P) {
+        self.set_stale(peer, true);
+    }
+
+    /// Ends a replacement: removes `peer`'s prefixes that were not inserted
+    /// again since [`AllowedIps::replace_begin`].
+    pub(crate) fn replace_commit(&self, peer: &P) {
+        let w = self.writer();
+        let mut t = peer.allowedips_list().first.load(Relaxed);
+        while let Some(e) = deref_tagged::<P>(t, &w) {
+            // Removing a node never frees another prefix node, so the next
+            // one stays valid.
+            t = e.links().next.load(Relaxed);
+            let stale = match &e {
+                Entry::V4(n) => n.stale.load(Relaxed),
+                Entry::V6(n) => n.stale.load(Relaxed),
+            };
+            if stale {
+                self.remove_entry(&w, e);
+            }
+        }
+    }
+
+    /// Abandons a replacement: `peer` keeps all its prefixes.
+    pub(crate) fn replace_abort(&self, peer: &P) {
+        self.set_stale(peer, false);
+    }
+
+    fn set_stale(&self, peer: &P, stale: bool) {
+        let w = self.reader_lock();
+        let mut t = peer.allowedips_list().first.load(Relaxed);
+        while let Some(e) = deref_tagged::<P>(t, &w) {
+            match &e {
+                Entry::V4(n) => n.stale.store(stale, Relaxed),
+                Entry::V6(n) => n.stale.store(stale, Relaxed),
+            }
+            t = e.links().next.load(Relaxed);
         }
     }
 
@@ -337,37 +456,38 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     /// restarts from the beginning; the dump's generation check tells
     /// userspace to retry.
     pub(crate) fn walk(&self, peer: &P, cursor: &mut Cursor, mut emit: impl FnMut(Prefix) -> bool) {
-        let w = self.writer();
-        let list = peer.allowedips_list();
+        let w = self.reader_lock();
+        let first = peer.allowedips_list().first.load(Relaxed);
         let peer_ptr = core::ptr::from_ref(peer).cast_mut();
-        // Find where to start in each family.
-        let (mut n4, mut n6) = match *cursor {
+        // Find where to start: after the cursor's node if it is still ours.
+        let mut t = match *cursor {
             Cursor::Done => return,
-            Cursor::Start => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+            Cursor::Start => first,
             Cursor::V4(key, cidr) => match self.find_exact(&w, &self.root4, key, cidr) {
-                Some(n) if n.peer.load(Relaxed) == peer_ptr => {
-                    (n.next.load(Relaxed), list.first6.load(Relaxed))
-                }
-                _ => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+                Some(n) if n.peer.load(Relaxed) == peer_ptr => n.links.next.load(Relaxed),
+                _ => first,
             },
             Cursor::V6(key, cidr) => match self.find_exact(&w, &self.root6, key, cidr) {
-                Some(n) if n.peer.load(Relaxed) == peer_ptr => (null_mut(), n.next.load(Relaxed)),
-                _ => (list.first4.load(Relaxed), list.first6.load(Relaxed)),
+                Some(n) if n.peer.load(Relaxed) == peer_ptr => n.links.next.load(Relaxed),
+                _ => first,
             },
         };
-        while let Some(n) = deref(n4, &w) {
-            if !emit(Prefix::V4(n.key.to_be_bytes(), n.cidr)) {
+        while let Some(e) = deref_tagged::<P>(t, &w) {
+            let (prefix, at) = match &e {
+                Entry::V4(n) => (
+                    Prefix::V4(n.key.to_be_bytes(), n.cidr),
+                    Cursor::V4(n.key, n.cidr),
+                ),
+                Entry::V6(n) => (
+                    Prefix::V6(n.key.to_be_bytes(), n.cidr),
+                    Cursor::V6(n.key, n.cidr),
+                ),
+            };
+            if !emit(prefix) {
                 return;
             }
-            *cursor = Cursor::V4(n.key, n.cidr);
-            n4 = n.next.load(Relaxed);
-        }
-        while let Some(n) = deref(n6, &w) {
-            if !emit(Prefix::V6(n.key.to_be_bytes(), n.cidr)) {
-                return;
-            }
-            *cursor = Cursor::V6(n.key, n.cidr);
-            n6 = n.next.load(Relaxed);
+            *cursor = at;
+            t = e.links().next.load(Relaxed);
         }
         *cursor = Cursor::Done;
     }
@@ -396,12 +516,15 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
     fn new_node<K: Key>(&self, key: K, cidr: u8, peer: *mut P) -> Result<NonNull<Node<K, P>>> {
         let node = Node::<K, ()> {
+            links: Links {
+                prev: AtomicUsize::new(0),
+                next: AtomicUsize::new(0),
+            },
             key,
             cidr,
+            stale: AtomicBool::new(false),
             peer: AtomicPtr::new(peer.cast()),
             child: [AtomicPtr::new(null_mut()), AtomicPtr::new(null_mut())],
-            prev: AtomicPtr::new(null_mut()),
-            next: AtomicPtr::new(null_mut()),
         };
         let p = K::cache(&self.caches).alloc(node)?;
         self.node_count::<K>().fetch_add(1, Relaxed);
@@ -412,22 +535,22 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
     /// Adds `node` at the tail of its peer's list.
     fn list_add<K: Key>(&self, w: &Writer<'_, P>, node: &Node<K, P>, peer: &P) {
-        let head = K::head(peer.allowedips_list());
-        let me = core::ptr::from_ref(node).cast_mut();
-        node.next.store(null_mut(), Relaxed);
+        let head = &peer.allowedips_list().first;
+        let me = node.tagged();
+        node.links.next.store(0, Relaxed);
         // Tail insertion keeps insertion order; the list has no tail pointer
-        // (it would cost every peer 16 bytes), so find the tail via `prev` of
+        // (it would cost every peer 8 bytes), so find the tail via `prev` of
         // the head, which the head node keeps pointing at the tail.
-        if let Some(first) = deref(head.load(Relaxed), w) {
-            let last = first.prev.load(Relaxed);
-            if let Some(l) = deref(last, w) {
-                l.next.store(me, Relaxed);
+        if let Some(first) = deref_tagged::<P>(head.load(Relaxed), w) {
+            let last = first.links().prev.load(Relaxed);
+            if let Some(l) = deref_tagged::<P>(last, w) {
+                l.links().next.store(me, Relaxed);
             }
-            first.prev.store(me, Relaxed);
-            node.prev.store(last, Relaxed);
+            first.links().prev.store(me, Relaxed);
+            node.links.prev.store(last, Relaxed);
         } else {
             head.store(me, Relaxed);
-            node.prev.store(me, Relaxed);
+            node.links.prev.store(me, Relaxed);
         }
     }
 
@@ -436,33 +559,35 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let Some(peer) = deref_peer(node.peer.load(Relaxed), w) else {
             return;
         };
-        let head = K::head(peer.allowedips_list());
-        let me = core::ptr::from_ref(node).cast_mut();
-        let prev = node.prev.load(Relaxed);
-        let next = node.next.load(Relaxed);
+        let head = &peer.allowedips_list().first;
+        let me = node.tagged();
+        let prev = node.links.prev.load(Relaxed);
+        let next = node.links.next.load(Relaxed);
         let first = head.load(Relaxed);
         if first == me {
             // New first node (or empty list); it inherits the tail pointer.
             head.store(next, Relaxed);
-            if let Some(n) = deref(next, w) {
-                n.prev.store(if prev == me { next } else { prev }, Relaxed);
+            if let Some(n) = deref_tagged::<P>(next, w) {
+                n.links()
+                    .prev
+                    .store(if prev == me { next } else { prev }, Relaxed);
             }
         } else {
-            if let Some(p) = deref(prev, w) {
-                p.next.store(next, Relaxed);
+            if let Some(p) = deref_tagged::<P>(prev, w) {
+                p.links().next.store(next, Relaxed);
             }
-            match deref(next, w) {
-                Some(n) => n.prev.store(prev, Relaxed),
+            match deref_tagged::<P>(next, w) {
+                Some(n) => n.links().prev.store(prev, Relaxed),
                 // We were the tail: the first node's tail pointer moves back.
                 None => {
-                    if let Some(f) = deref(first, w) {
-                        f.prev.store(prev, Relaxed);
+                    if let Some(f) = deref_tagged::<P>(first, w) {
+                        f.links().prev.store(prev, Relaxed);
                     }
                 }
             }
         }
-        node.prev.store(null_mut(), Relaxed);
-        node.next.store(null_mut(), Relaxed);
+        node.links.prev.store(0, Relaxed);
+        node.links.next.store(0, Relaxed);
     }
 
     fn insert<K: Key>(
@@ -487,12 +612,14 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
                 break;
             }
             if n.cidr == cidr {
-                // The prefix exists: move it to `peer`.
-                if n.peer.load(Relaxed) != peer_ptr {
-                    self.list_del(w, n);
-                    n.peer.store(peer_ptr, Release);
-                    self.list_add(w, n, peer);
-                }
+                // The prefix exists: it moves to `peer` and, as in the C
+                // driver, to the tail of its list even if it was `peer`'s
+                // already (so after a replace, the list is in the new
+                // order). Only the list moves; lookups see no change.
+                n.stale.store(false, Relaxed);
+                self.list_del(w, n);
+                n.peer.store(peer_ptr, Release);
+                self.list_add(w, n, peer);
                 return Ok(());
             }
             slot = &n.child[key.bit(n.cidr)];
@@ -625,7 +752,7 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         // head. The node is unlinked, so new readers cannot reach it.
         // SAFETY: see above; the node came from this family's cache.
         unsafe {
-            let head = core::ptr::addr_of_mut!((*node).prev).cast();
+            let head = core::ptr::addr_of_mut!((*node).links).cast();
             K::cache(&self.caches).free_after_rcu(n.cast(), head);
         }
         self.node_count::<K>().fetch_sub(1, Relaxed);

@@ -566,4 +566,109 @@ mod tests {
         assert_eq!(shared.table.stats().nodes4, 0);
         Ok(())
     }
+
+    #[test]
+    fn replace_keeps_what_stays() -> Result {
+        let c = caches()?;
+        let ps = peers(2)?;
+        let t = table(&c)?;
+        let (a, b) = (&ps[0], &ps[1]);
+        for i in 0..4 {
+            t.insert_v4(v4(10, i, 0, 0), 16, a)?;
+        }
+        t.insert_v6([0xfd; 16], 64, a)?;
+        t.insert_v4(v4(10, 9, 0, 0), 16, b)?;
+        // Keep 10.1/16 and 10.3/16, add 10.5/16, drop the rest of a's; the
+        // list ends in the new order.
+        t.replace_begin(a);
+        t.insert_v4(v4(10, 3, 0, 0), 16, a)?;
+        t.insert_v4(v4(10, 5, 0, 0), 16, a)?;
+        t.insert_v4(v4(10, 1, 7, 7), 16, a)?;
+        t.replace_commit(a);
+        let got = collect(&t, a)?;
+        assert_eq!(
+            &got[..],
+            &[
+                Prefix::V4([10, 3, 0, 0], 16),
+                Prefix::V4([10, 5, 0, 0], 16),
+                Prefix::V4([10, 1, 0, 0], 16)
+            ]
+        );
+        // The other peer is untouched.
+        assert_eq!(&collect(&t, b)?[..], &[Prefix::V4([10, 9, 0, 0], 16)]);
+        // A prefix taken from another peer during a replace is kept, and
+        // an aborted replace removes nothing.
+        t.replace_begin(a);
+        t.insert_v4(v4(10, 9, 0, 0), 16, a)?;
+        t.replace_abort(a);
+        t.replace_begin(a);
+        t.replace_commit(a);
+        assert!(collect(&t, b)?.is_empty());
+        assert!(collect(&t, a)?.is_empty());
+        assert_eq!(t.stats().nodes4 + t.stats().nodes6, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn replace_has_no_window() -> Result {
+        let c = caches()?;
+        let ps = Arc::new(peers(1)?, GFP_KERNEL)?;
+        let peer_a = &ps[0];
+        let done = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
+        let shared = Arc::pin_init(
+            pin_init!(Shared {
+                table <- AllowedIps::new(c.clone()),
+                stop: AtomicBool::new(false),
+                lookups: AtomicU64::new(0),
+                wrong: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
+        for i in 0..4 {
+            shared.table.insert_v4(v4(10, i, 0, 0), 16, peer_a)?;
+        }
+        let reader = shared.clone();
+        let signal = done.clone();
+        kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+            let mut rng = Rng(3);
+            while !reader.stop.load(Ordering::Relaxed) {
+                let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 1);
+                let g = ReadGuard::new();
+                // The /16s stay through every replace: never a miss.
+                if reader.table.lookup_v4(&g, a).is_none() {
+                    reader.wrong.fetch_add(1, Ordering::Relaxed);
+                }
+                drop(g);
+                reader.lookups.fetch_add(1, Ordering::Relaxed);
+            }
+            drop(reader);
+            signal.complete_all();
+        })?;
+        let mut rng = Rng(5);
+        let rounds = update_while_reading(&shared.lookups, 300, 20_000, |_| {
+            // Replace the list with the same /16s plus a few random /24s.
+            shared.table.replace_begin(peer_a);
+            for i in 0..4 {
+                let x = rng.below(256) as u8;
+                shared.table.insert_v4(v4(10, i, x, 0), 24, peer_a)?;
+                shared.table.insert_v4(v4(10, i, 0, 0), 16, peer_a)?;
+            }
+            shared.table.replace_commit(peer_a);
+            Ok(())
+        })?;
+        shared.stop.store(true, Ordering::Relaxed);
+        done.wait_for_completion();
+        pr_info!(
+            "allowedips: replace test: {} concurrent lookups during {} replaces\n",
+            shared.lookups.load(Ordering::Relaxed),
+            rounds
+        );
+        // Only the last round's /24s are left beside the /16s.
+        assert!(collect(&shared.table, peer_a)?.len() <= 8);
+        shared.table.remove_by_peer(peer_a);
+        synchronize();
+        assert_eq!(shared.wrong.load(Ordering::Relaxed), 0);
+        assert!(shared.lookups.load(Ordering::Relaxed) >= 20_000);
+        Ok(())
+    }
 }

@@ -12,7 +12,7 @@ for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wire
 	if grep -q "^$suite\." /tmp/kunit.txt; then result PASS "kunit: suite $suite ran"
 	else result FAIL "kunit: suite $suite ran"; dmesg | tail -n 30; fi
 done
-dmesg | grep "rcu test:" | sed "s/^\[[^]]*\] /    /"
+dmesg | grep -E "(rcu|replace) test:" | sed "s/^\[[^]]*\] /    /"
 check "kunit: all known-answer vectors checked" sh -c 'dmesg | grep -q "known-answer vector ipv6-psk: ok"'
 check_fails "kunit: selftest=3 is refused" insmod "$RS_KO" selftest=3
 check "kunit: unload after the tests" rmmod wireguard_rs
