@@ -3,21 +3,40 @@
 //! The WireGuard network device: its link kind, its per-device state and
 //! its `net_device_ops` (the C driver's `device.c`).
 
+use crate::allowedips::{
+    AllowedIps,
+    NodeCaches, //
+};
 use crate::kapi::netdev::{
     LinkDriver,
     NetDevice,
     NetDeviceSetup, //
 };
+use crate::kapi::rcu;
 use crate::kapi::skb::SkBuff;
 use crate::messages::{
     MESSAGE_MINIMUM_LENGTH,
-    MESSAGE_PADDING_MULTIPLE, //
+    MESSAGE_PADDING_MULTIPLE,
+    NOISE_SYMMETRIC_KEY_LEN, //
 };
-use crate::noise::StaticIdentity;
+use crate::noise::{
+    PublicKey,
+    StaticIdentity, //
+};
+use crate::peer::{
+    Peer,
+    MAX_PEERS_PER_DEVICE, //
+};
+use crate::peerlookup::PubkeyTable;
+use core::sync::atomic::{
+    AtomicU64,
+    Ordering::Relaxed, //
+};
 use kernel::{
     new_mutex,
     prelude::*,
     sync::{
+        Arc,
         Mutex,
         MutexGuard, //
     },
@@ -47,11 +66,76 @@ pub(crate) struct Config {
     pub(crate) listen_port: u16,
     /// Mark put on outgoing UDP packets; 0 for none.
     pub(crate) fwmark: u32,
+    /// The peers, in creation order (so sorted by [`Peer::id`]).
+    peers: KVec<Arc<Peer>>,
+}
+
+impl Config {
+    /// The peers, in creation order.
+    pub(crate) fn peers(&self) -> &[Arc<Peer>] {
+        &self.peers
+    }
+}
+
+/// Source of peer ids, shared by all devices as in the C driver.
+static PEER_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Peers taken out of a device, held until an RCU grace period has passed
+/// so that lookups that found them in the AllowedIPs trie are done with
+/// them (the [`crate::allowedips::AllowedIpsPeer`] contract). One grace
+/// period covers every peer removed by one request.
+pub(crate) struct RemovedPeers {
+    peers: KVec<Arc<Peer>>,
+}
+
+impl RemovedPeers {
+    /// An empty set with room for `n` peers, so that removing them later
+    /// cannot fail for lack of memory.
+    pub(crate) fn with_capacity(n: usize) -> Result<Self> {
+        Ok(Self {
+            peers: KVec::with_capacity(n, GFP_KERNEL)?,
+        })
+    }
+
+    fn push(&mut self, peer: Arc<Peer>) {
+        if let Err(e) = self.peers.push_within_capacity(peer) {
+            // More removals than reserved for: wait here instead, so the
+            // peer is still released safely.
+            rcu::synchronize();
+            drop(e);
+        }
+    }
+
+    fn take_all(&mut self, peers: &mut KVec<Arc<Peer>>) {
+        if self.peers.is_empty() {
+            core::mem::swap(&mut self.peers, peers);
+        } else {
+            while let Some(p) = peers.pop() {
+                self.push(p);
+            }
+        }
+    }
+}
+
+impl Drop for RemovedPeers {
+    fn drop(&mut self) {
+        if !self.peers.is_empty() {
+            rcu::synchronize();
+        }
+    }
 }
 
 /// The state of one WireGuard interface, kept in its `net_device`.
+///
+/// Field order is drop order: the trie goes first, while the peers its
+/// nodes point at are still alive (when a device is destroyed no lookup
+/// can run any more, so no grace period is needed).
 #[pin_data]
 pub(crate) struct Device {
+    #[pin]
+    allowedips: AllowedIps<Peer>,
+    #[pin]
+    pubkeys: PubkeyTable<Arc<Peer>>,
     #[pin]
     config: Mutex<Config>,
 }
@@ -61,9 +145,70 @@ impl Device {
     pub(crate) fn config(&self) -> MutexGuard<'_, Config> {
         self.config.lock()
     }
+
+    /// The AllowedIPs table; change it only under the update lock.
+    pub(crate) fn allowedips(&self) -> &AllowedIps<Peer> {
+        &self.allowedips
+    }
+
+    /// The peer with static key `key`.
+    pub(crate) fn lookup_peer(&self, key: &PublicKey) -> Option<Arc<Peer>> {
+        self.pubkeys.lookup(key)
+    }
+
+    /// Adds a peer (the caller checked that `key` is not taken). `ENOMEM`
+    /// when the device has [`MAX_PEERS_PER_DEVICE`] peers already, as in
+    /// the C driver.
+    pub(crate) fn create_peer(
+        &self,
+        cfg: &mut Config,
+        key: &PublicKey,
+        psk: Option<&[u8; NOISE_SYMMETRIC_KEY_LEN]>,
+    ) -> Result<Arc<Peer>> {
+        if cfg.peers.len() >= MAX_PEERS_PER_DEVICE {
+            return Err(ENOMEM);
+        }
+        cfg.peers.reserve(1, GFP_KERNEL)?;
+        let id = PEER_COUNTER.fetch_add(1, Relaxed) + 1;
+        let peer = Peer::new(id, &cfg.identity, key, psk)?;
+        if !self.pubkeys.add(key, peer.clone())? {
+            return Err(EEXIST);
+        }
+        // Cannot fail: room was reserved above.
+        if let Err(e) = cfg.peers.push_within_capacity(peer.clone()) {
+            self.pubkeys.remove(key);
+            drop(e);
+            return Err(ENOMEM);
+        }
+        Ok(peer)
+    }
+
+    /// Takes `peer` out of the device: the public-key table, the trie and
+    /// the peer list. It is released by `removed` after a grace period.
+    pub(crate) fn remove_peer(&self, cfg: &mut Config, peer: &Peer, removed: &mut RemovedPeers) {
+        self.pubkeys.remove(peer.public_key());
+        self.allowedips.remove_by_peer(peer);
+        if let Ok(i) = cfg.peers.binary_search_by_key(&peer.id(), |p| p.id()) {
+            if let Ok(p) = cfg.peers.remove(i) {
+                removed.push(p);
+            }
+        }
+    }
+
+    /// Takes every peer out of the device (`WGDEVICE_F_REPLACE_PEERS`).
+    pub(crate) fn remove_all_peers(&self, cfg: &mut Config, removed: &mut RemovedPeers) {
+        for p in cfg.peers.iter() {
+            self.pubkeys.remove(p.public_key());
+            self.allowedips.remove_by_peer(p);
+        }
+        removed.take_all(&mut cfg.peers);
+    }
 }
 
 impl LinkDriver for Device {
+    /// The module's AllowedIPs node caches.
+    type Context = Arc<NodeCaches>;
+
     fn setup(dev: &mut NetDeviceSetup<'_>) {
         dev.set_point_to_point_l3();
         dev.set_wireguard_devtype();
@@ -71,18 +216,21 @@ impl LinkDriver for Device {
         dev.use_tstats();
     }
 
-    fn newlink(dev: &NetDevice) -> impl PinInit<Self, Error> {
+    fn newlink(dev: &NetDevice, caches: &Arc<NodeCaches>) -> impl PinInit<Self, Error> {
         pr_debug!(
             "{}: interface created\n",
             dev.name().to_str().unwrap_or("?")
         );
         try_pin_init!(Device {
+            allowedips <- AllowedIps::new(caches.clone()),
+            pubkeys <- PubkeyTable::new(),
             config <- new_mutex!(
                 Config {
                     update_gen: 1,
                     identity: StaticIdentity::new(),
                     listen_port: 0,
                     fwmark: 0,
+                    peers: KVec::new(),
                 },
                 "wireguard_rs_device_update"
             ),

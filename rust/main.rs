@@ -6,7 +6,10 @@
 //! registers the link kind(s) and the generic netlink family, and undoes
 //! that in reverse order on unload.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::Arc, //
+};
 
 // The protocol core is complete and tested (see `selftest/`), but the
 // packet path that drives it (peers, sockets, send, receive, timers) is not
@@ -27,6 +30,7 @@ mod messages;
 mod netlink;
 #[allow(dead_code)]
 mod noise;
+mod peer;
 #[allow(dead_code)]
 mod peerlookup;
 #[allow(dead_code)]
@@ -111,11 +115,14 @@ impl kernel::Module for WireGuardRs {
         // Tests first: a bad `selftest` value fails the load before anything
         // is registered.
         let _selftests = run_selftests(module, module_parameters::selftest.value())?;
-        let kind = LinkKind::<Device>::register(KIND).inspect_err(|e| {
+        // One pair of AllowedIPs node caches for the module: every device
+        // holds a reference, and the last one destroys the caches.
+        let caches = Arc::new(allowedips::NodeCaches::new()?, GFP_KERNEL)?;
+        let kind = LinkKind::<Device>::register(KIND, caches.clone()).inspect_err(|e| {
             pr_err!("cannot register link kind 'wireguard-rs': {:?}\n", e);
         })?;
         let drop_in = if module_parameters::drop_in.value() {
-            Some(LinkKind::<Device>::register(DROP_IN_KIND).inspect_err(|e| {
+            Some(LinkKind::<Device>::register(DROP_IN_KIND, caches).inspect_err(|e| {
                 pr_err!(
                     "drop_in=1: cannot register link kind 'wireguard' ({:?}); is wireguard.ko loaded?\n",
                     e

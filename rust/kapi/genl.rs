@@ -94,6 +94,54 @@ impl Drop for FamilyRegistration {
     }
 }
 
+/// Typed reads of attributes, shared by a request's top-level attributes
+/// ([`Attrs`]) and nested ones ([`Nested`]). Sizes were checked by the
+/// policy before any handler runs; a payload of the wrong size reads as
+/// absent rather than panicking.
+pub(crate) trait AttrGet<'a> {
+    /// The payload of attribute `attr`, if present.
+    fn bytes(&self, attr: u32) -> Option<&'a [u8]>;
+
+    /// Whether attribute `attr` is present.
+    fn has(&self, attr: u32) -> bool {
+        self.bytes(attr).is_some()
+    }
+
+    /// A `u8` attribute.
+    fn u8(&self, attr: u32) -> Option<u8> {
+        self.bytes(attr)?.first().copied()
+    }
+
+    /// A `u16` attribute.
+    fn u16(&self, attr: u32) -> Option<u16> {
+        Some(u16::from_ne_bytes(
+            self.bytes(attr)?.get(..2)?.try_into().ok()?,
+        ))
+    }
+
+    /// A `u32` attribute.
+    fn u32(&self, attr: u32) -> Option<u32> {
+        Some(u32::from_ne_bytes(
+            self.bytes(attr)?.get(..4)?.try_into().ok()?,
+        ))
+    }
+
+    /// A fixed-size binary attribute of exactly `N` bytes.
+    fn array<const N: usize>(&self, attr: u32) -> Option<&'a [u8; N]> {
+        self.bytes(attr)?.try_into().ok()
+    }
+
+    /// A NUL-terminated string attribute (the policy has checked the NUL).
+    fn str(&self, attr: u32) -> Option<&'a CStr> {
+        CStr::from_bytes_until_nul(self.bytes(attr)?).ok()
+    }
+
+    /// A nested attribute, to read its own attributes from.
+    fn nested(&self, attr: u32) -> Option<Nested<'a>> {
+        self.bytes(attr).map(|data| Nested { data })
+    }
+}
+
 /// Attributes of a request, as parsed and validated by the policy.
 pub(crate) struct Attrs<'a> {
     attrs: *mut *mut b::nlattr,
@@ -112,35 +160,6 @@ impl<'a> Attrs<'a> {
         unsafe { (*self.attrs.add(i)).as_ref() }
     }
 
-    fn payload(&self, attr: u32) -> Option<&'a [u8]> {
-        let nla = self.get(attr)?;
-        // SAFETY: `nla` is a validated attribute; its payload is `nla_len`
-        // bytes long inside the request message.
-        unsafe {
-            let len = b::wgrs_nla_len(nla) as usize;
-            Some(core::slice::from_raw_parts(
-                b::wgrs_nla_data(nla).cast::<u8>(),
-                len,
-            ))
-        }
-    }
-
-    /// Whether attribute `attr` is present.
-    pub(crate) fn has(&self, attr: u32) -> bool {
-        self.get(attr).is_some()
-    }
-
-    /// The payload of attribute `attr`.
-    pub(crate) fn bytes(&self, attr: u32) -> Option<&'a [u8]> {
-        self.payload(attr)
-    }
-
-    /// A `u16` attribute (the policy has checked its size).
-    pub(crate) fn u16(&self, attr: u32) -> Option<u16> {
-        let p = self.payload(attr)?;
-        Some(u16::from_ne_bytes(p.get(..2)?.try_into().ok()?))
-    }
-
     /// Overwrites the payload of attribute `attr` in the request with zeros
     /// (for keys, once used).
     pub(crate) fn zero(&self, attr: u32) {
@@ -155,16 +174,136 @@ impl<'a> Attrs<'a> {
             }
         }
     }
+}
 
-    /// A `u32` attribute (the policy has checked its size).
-    pub(crate) fn u32(&self, attr: u32) -> Option<u32> {
-        let p = self.payload(attr)?;
-        Some(u32::from_ne_bytes(p.get(..4)?.try_into().ok()?))
+impl Attrs<'_> {
+    /// Zeroes attribute `inner` in every element of the nest array `outer`
+    /// (the preshared keys of the peers), once the request was applied.
+    pub(crate) fn zero_nested(&self, outer: u32, inner: u32) {
+        let Some(nla) = self.get(outer) else {
+            return;
+        };
+        // Our callers hold no `&[u8]` into the request across this call, so
+        // the payload is only reached through raw pointers here.
+        // SAFETY: the payload is `nla_len` writable bytes of the request;
+        // every access below is bounds-checked against that length.
+        unsafe {
+            let len = b::wgrs_nla_len(nla) as usize;
+            let base = b::wgrs_nla_data(nla).cast::<u8>();
+            raw_walk(base, len, |_, elem, elem_len| {
+                raw_walk(elem, elem_len, |kind, p, n| {
+                    if u32::from(kind) == inner {
+                        core::ptr::write_bytes(p, 0, n);
+                    }
+                });
+            });
+        }
+    }
+}
+
+/// Calls `f(type, payload, payload_len)` for each attribute in the `len`
+/// bytes at `base`, stopping at the first header that does not fit.
+///
+/// # Safety
+///
+/// `base` must be valid for reads and writes of `len` bytes, and `f` must
+/// stay within the payload it is given.
+unsafe fn raw_walk(base: *mut u8, len: usize, mut f: impl FnMut(u16, *mut u8, usize)) {
+    let mut off = 0;
+    while off + NLA_HDRLEN <= len {
+        // SAFETY: the header is within the `len` bytes (checked above).
+        let (alen, kind) = unsafe {
+            let h = base.add(off);
+            (
+                usize::from(u16::from_ne_bytes([*h, *h.add(1)])),
+                u16::from_ne_bytes([*h.add(2), *h.add(3)]) & NLA_TYPE_MASK,
+            )
+        };
+        if alen < NLA_HDRLEN || alen > len - off {
+            return;
+        }
+        // SAFETY: the payload lies within the `len` bytes (checked above).
+        f(
+            kind,
+            unsafe { base.add(off + NLA_HDRLEN) },
+            alen - NLA_HDRLEN,
+        );
+        off += alen.next_multiple_of(4);
+    }
+}
+
+impl<'a> AttrGet<'a> for Attrs<'a> {
+    fn bytes(&self, attr: u32) -> Option<&'a [u8]> {
+        let nla = self.get(attr)?;
+        // SAFETY: `nla` is a validated attribute; its payload is `nla_len`
+        // bytes long inside the request message.
+        unsafe {
+            let len = b::wgrs_nla_len(nla) as usize;
+            Some(core::slice::from_raw_parts(
+                b::wgrs_nla_data(nla).cast::<u8>(),
+                len,
+            ))
+        }
+    }
+}
+
+/// Size of an attribute header (`NLA_HDRLEN`).
+const NLA_HDRLEN: usize = 4;
+/// Attribute type bits, without the nested and byte-order flags.
+const NLA_TYPE_MASK: u16 = !((1 << 15) | (1 << 14));
+
+/// The attributes inside a nested attribute, read straight from its
+/// payload. The policy validated the nest before the handler ran; this
+/// reader is still bounds-checked everywhere and stops at the first header
+/// that does not fit, as `nla_for_each_attr` does.
+#[derive(Clone, Copy)]
+pub(crate) struct Nested<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Nested<'a> {
+    /// The attributes in the nest, in message order, as (type, payload).
+    pub(crate) fn iter(&self) -> NestedIter<'a> {
+        NestedIter { rest: self.data }
     }
 
-    /// A NUL-terminated string attribute (the policy has checked the NUL).
-    pub(crate) fn str(&self, attr: u32) -> Option<&'a CStr> {
-        CStr::from_bytes_until_nul(self.payload(attr)?).ok()
+    /// The nest's attributes, each read as a nest itself (for arrays of
+    /// nests such as the peers and their allowed IPs).
+    pub(crate) fn elements(&self) -> impl Iterator<Item = Nested<'a>> {
+        self.iter().map(|(_, data)| Nested { data })
+    }
+}
+
+impl<'a> AttrGet<'a> for Nested<'a> {
+    fn bytes(&self, attr: u32) -> Option<&'a [u8]> {
+        // As `nla_parse`: a later duplicate wins.
+        self.iter()
+            .filter(|(t, _)| u32::from(*t) == attr)
+            .last()
+            .map(|(_, d)| d)
+    }
+}
+
+/// Iterator over the attributes of a [`Nested`].
+pub(crate) struct NestedIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for NestedIter<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let hdr = self.rest.get(..NLA_HDRLEN)?;
+        let len = usize::from(u16::from_ne_bytes([hdr[0], hdr[1]]));
+        let kind = u16::from_ne_bytes([hdr[2], hdr[3]]) & NLA_TYPE_MASK;
+        if len < NLA_HDRLEN || len > self.rest.len() {
+            self.rest = &[];
+            return None;
+        }
+        let payload = &self.rest[NLA_HDRLEN..len];
+        let aligned = len.next_multiple_of(4).min(self.rest.len());
+        self.rest = &self.rest[aligned..];
+        Some((kind, payload))
     }
 }
 
@@ -291,6 +430,11 @@ impl MsgBuf<'_> {
             .map_err(|_| EMSGSIZE)
     }
 
+    /// Appends a `u8` attribute.
+    pub(crate) fn put_u8(&mut self, attr: u32, v: u8) -> Result {
+        self.put(attr, &[v])
+    }
+
     /// Appends a `u16` attribute.
     pub(crate) fn put_u16(&mut self, attr: u32, v: u16) -> Result {
         self.put(attr, &v.to_ne_bytes())
@@ -299,6 +443,30 @@ impl MsgBuf<'_> {
     /// Appends a `u32` attribute.
     pub(crate) fn put_u32(&mut self, attr: u32, v: u32) -> Result {
         self.put(attr, &v.to_ne_bytes())
+    }
+
+    /// Appends a `u64` attribute, aligned for 64-bit reads with padding
+    /// attribute `pad` where needed (`nla_put_u64_64bit`).
+    pub(crate) fn put_u64(&mut self, attr: u32, v: u64, pad: u32) -> Result {
+        let bytes = v.to_ne_bytes();
+        // SAFETY: `bytes` is readable for its length; the skb is valid.
+        to_result(unsafe {
+            b::nla_put_64bit(
+                self.raw(),
+                attr as c_int,
+                bytes.len() as c_int,
+                bytes.as_ptr().cast(),
+                pad as c_int,
+            )
+        })
+        .map_err(|_| EMSGSIZE)
+    }
+
+    /// Bytes written to the buffer so far (a dump part returns this when
+    /// more parts follow).
+    pub(crate) fn len(&self) -> usize {
+        // SAFETY: the skb is valid.
+        unsafe { b::wgrs_skb_len(self.raw()) as usize }
     }
 
     /// Appends a NUL-terminated string attribute.
@@ -311,6 +479,12 @@ impl MsgBuf<'_> {
         // SAFETY: the skb is valid.
         let n = unsafe { b::wgrs_nla_nest_start(self.raw(), attr as c_int) };
         NonNull::new(n).map(Nest).ok_or(EMSGSIZE)
+    }
+
+    /// Closes a nested attribute, fixing up its length.
+    pub(crate) fn nest_end(&mut self, nest: Nest) {
+        // SAFETY: `nest` was opened in this skb.
+        unsafe { b::wgrs_nla_nest_end(self.raw(), nest.0.as_ptr()) }
     }
 
     /// Removes a nested attribute and everything in it.

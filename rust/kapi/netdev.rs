@@ -26,11 +26,14 @@ use kernel::{
 
 /// The driver side of a link kind.
 pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
+    /// What every device of the kind shares, handed over at registration
+    /// and passed to [`LinkDriver::newlink`].
+    type Context: Send + Sync;
     /// Sets the device's fixed properties; runs inside `alloc_netdev`.
     fn setup(dev: &mut NetDeviceSetup<'_>);
     /// Builds the driver's private data for a device being created, in
     /// place (it may hold locks). The device is registered right after.
-    fn newlink(dev: &NetDevice) -> impl PinInit<Self, Error>;
+    fn newlink(dev: &NetDevice, ctx: &Self::Context) -> impl PinInit<Self, Error>;
     /// `ndo_open`: the device is being brought up.
     fn open(dev: &NetDevice, this: &Self) -> Result;
     /// `ndo_stop`: the device is being brought down.
@@ -247,11 +250,19 @@ impl NetDeviceSetup<'_> {
 ///
 /// # Invariants
 ///
-/// `ops` is registered with `rtnl_link_register` for the life of this value
-/// and is unregistered (destroying all its devices) when it is dropped.
+/// `reg.ops` is registered with `rtnl_link_register` for the life of this
+/// value and is unregistered (destroying all its devices) when it is
+/// dropped.
 pub(crate) struct LinkKind<T: LinkDriver> {
-    ops: Pin<KBox<Opaque<b::rtnl_link_ops>>>,
-    _driver: PhantomData<T>,
+    reg: Pin<KBox<Registration<T>>>,
+}
+
+/// The ops rtnl knows, followed by the kind's context: a device's
+/// `rtnl_link_ops` points at `ops`, and so at the whole registration.
+#[repr(C)]
+struct Registration<T: LinkDriver> {
+    ops: Opaque<b::rtnl_link_ops>,
+    ctx: T::Context,
 }
 
 // SAFETY: the ops are only read by the kernel after registration.
@@ -260,8 +271,9 @@ unsafe impl<T: LinkDriver> Send for LinkKind<T> {}
 unsafe impl<T: LinkDriver> Sync for LinkKind<T> {}
 
 impl<T: LinkDriver> LinkKind<T> {
-    /// Registers link kind `kind`, e.g. `c"wireguard-rs"`.
-    pub(crate) fn register(kind: &'static CStr) -> Result<Self> {
+    /// Registers link kind `kind`, e.g. `c"wireguard-rs"`, whose devices
+    /// share `ctx`.
+    pub(crate) fn register(kind: &'static CStr, ctx: T::Context) -> Result<Self> {
         const { assert!(core::mem::align_of::<T>() <= b::NETDEV_ALIGN as usize) };
         let ops = b::rtnl_link_ops {
             kind: kind.as_char_ptr(),
@@ -270,15 +282,18 @@ impl<T: LinkDriver> LinkKind<T> {
             newlink: Some(newlink_callback::<T>),
             ..pin_init::zeroed()
         };
-        let ops = KBox::pin(Opaque::new(ops), GFP_KERNEL)?;
+        let reg = KBox::pin(
+            Registration::<T> {
+                ops: Opaque::new(ops),
+                ctx,
+            },
+            GFP_KERNEL,
+        )?;
         // SAFETY: `ops` is pinned on the heap and stays registered until
         // `drop` unregisters it, so the kernel never sees a dangling pointer.
-        to_result(unsafe { b::rtnl_link_register(ops.get()) })?;
+        to_result(unsafe { b::rtnl_link_register(reg.ops.get()) })?;
         // INVARIANT: registered just above.
-        Ok(Self {
-            ops,
-            _driver: PhantomData,
-        })
+        Ok(Self { reg })
     }
 }
 
@@ -286,7 +301,7 @@ impl<T: LinkDriver> Drop for LinkKind<T> {
     fn drop(&mut self) {
         // SAFETY: registered by the type invariant; this also deletes every
         // device of the kind, so no device outlives its ops.
-        unsafe { b::rtnl_link_unregister(self.ops.get()) };
+        unsafe { b::rtnl_link_unregister(self.reg.ops.get()) };
     }
 }
 
@@ -324,6 +339,10 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
 ) -> c_int {
     // SAFETY: the device is valid for the whole callback.
     let nd = unsafe { NetDevice::from_raw(dev) };
+    // SAFETY: rtnl created the device for our kind and set its
+    // `rtnl_link_ops` to `Registration::ops`, the first field of a
+    // `repr(C)` registration that stays alive while the kind is registered.
+    let reg = unsafe { &*(*dev).rtnl_link_ops.cast::<Registration<T>>() };
     // SAFETY: the private area is `size_of::<T>()` bytes, aligned to
     // NETDEV_ALIGN (checked against T's alignment at registration), and
     // uninitialised until now.
@@ -331,7 +350,9 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     // SAFETY: `slot` is valid for writes and never moves (the private area
     // lives as long as the device); on error it is left uninitialised, and
     // the core frees the device without calling a destructor.
-    if let Err(e) = unsafe { <_ as pin_init::PinInit<T, Error>>::__init(T::newlink(nd), slot) } {
+    if let Err(e) =
+        unsafe { <_ as pin_init::PinInit<T, Error>>::__init(T::newlink(nd, &reg.ctx), slot) }
+    {
         return e.to_errno();
     }
     // SAFETY: `dev` is a fully set-up device and we hold RTNL.
