@@ -5,17 +5,23 @@
  * requests wg(8) never sends: wrong sizes, unknown attributes, missing
  * ones, unknown commands, no privileges.
  *
- *   wgnl [-u] [-d] CMD ATTR...
+ *   wgnl [-u] [-d] [-x CMD] CMD ATTR...
  *
  *   -u     drop to uid/gid 65534 (no capabilities) before sending
  *   -d     send as a dump request (NLM_F_DUMP)
+ *   -x CMD run the shell command CMD after the first reply has arrived and
+ *          before reading the rest (to change a device in mid-dump)
  *   CMD    genl command number (0: WG_CMD_GET_DEVICE, 1: WG_CMD_SET_DEVICE)
  *   ATTR   TYPE:HEX   attribute TYPE with payload bytes HEX ("" for empty)
  *          TYPE:s:STR attribute TYPE with the string STR and its NUL
- *          TYPE:u32:N / TYPE:u16:N   integers in host order
+ *          TYPE:u32:N / TYPE:u16:N / TYPE:u8:N   integers in host order
+ *          TYPE:{     opens a nested attribute (NLA_F_NESTED set) ...
+ *          }          ... and closes the innermost one
  *
  * Prints "ok MESSAGES" or "error ERRNO MESSAGE" (the extended ack message,
  * if any), and exits 0 either way unless the tool itself failed (exit 2).
+ * "ok MESSAGES intr" means a reply was marked NLM_F_DUMP_INTR (the device
+ * changed while it was being dumped).
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -25,11 +31,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define BUF 65536
 
 static unsigned char req[BUF], resp[BUF];
+static size_t nests[16];
+static int depth;
+static const char *between;
+static int intr;
 
 static void die(const char *what)
 {
@@ -52,6 +63,18 @@ static size_t put_attr(size_t off, unsigned short type, const void *data, size_t
 	return off + NLA_HDRLEN + NLA_ALIGN(len);
 }
 
+/* Closes the innermost nest opened by "TYPE:{". */
+static size_t close_nest(size_t off)
+{
+	if (!depth) {
+		fprintf(stderr, "} without a nest\n");
+		exit(2);
+	}
+	depth--;
+	((struct nlattr *)(req + nests[depth]))->nla_len = off - nests[depth];
+	return off;
+}
+
 static size_t parse_attr(size_t off, const char *spec)
 {
 	unsigned char bytes[4096];
@@ -65,10 +88,23 @@ static size_t parse_attr(size_t off, const char *spec)
 		exit(2);
 	}
 	v = end + 1;
+	if (!strcmp(v, "{")) {
+		if (depth == (int)(sizeof(nests) / sizeof(nests[0]))) {
+			fprintf(stderr, "nested too deep\n");
+			exit(2);
+		}
+		nests[depth++] = off;
+		return put_attr(off, type | NLA_F_NESTED, NULL, 0);
+	}
 	if (!strncmp(v, "s:", 2))
 		return put_attr(off, type, v + 2, strlen(v + 2) + 1);
 	if (!strncmp(v, "u32:", 4)) {
 		uint32_t x = strtoul(v + 4, NULL, 0);
+
+		return put_attr(off, type, &x, sizeof(x));
+	}
+	if (!strncmp(v, "u8:", 3)) {
+		uint8_t x = strtoul(v + 3, NULL, 0);
 
 		return put_attr(off, type, &x, sizeof(x));
 	}
@@ -128,6 +164,20 @@ static int transact(int fd, size_t len, int *messages, char *msg, size_t msglen)
 
 		if (n < 0)
 			die("recv");
+		if (between) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid < 0)
+				die("fork");
+			if (!pid) {
+				execl("/bin/sh", "sh", "-c", between, (char *)NULL);
+				_exit(127);
+			}
+			if (waitpid(pid, &status, 0) < 0)
+				die("waitpid");
+			between = NULL;
+		}
 		for (h = (struct nlmsghdr *)resp; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
@@ -136,6 +186,8 @@ static int transact(int fd, size_t len, int *messages, char *msg, size_t msglen)
 				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 			}
 			++*messages;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
 			if (!(h->nlmsg_flags & NLM_F_MULTI))
 				done = 1;
 		}
@@ -146,6 +198,7 @@ static int transact(int fd, size_t len, int *messages, char *msg, size_t msglen)
 int main(int argc, char *argv[])
 {
 	int fd, one = 1, drop = 0, dump = 0, family = -1, err, messages, i;
+	const char *after_first = NULL;
 	struct nlmsghdr *h = (struct nlmsghdr *)req;
 	struct genlmsghdr *g = NLMSG_DATA(h);
 	char msg[256];
@@ -156,13 +209,18 @@ int main(int argc, char *argv[])
 			drop = 1;
 		else if (!strcmp(argv[1], "-d"))
 			dump = 1;
+		else if (!strcmp(argv[1], "-x") && argc > 2) {
+			argc--;
+			argv++;
+			after_first = argv[1];
+		}
 		else
 			break;
 		argc--;
 		argv++;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: wgnl [-u] [-d] CMD ATTR...\n");
+		fprintf(stderr, "usage: wgnl [-u] [-d] [-x CMD] CMD ATTR...\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -210,11 +268,16 @@ int main(int argc, char *argv[])
 	g->version = 1;
 	off = NLMSG_HDRLEN + GENL_HDRLEN;
 	for (i = 2; i < argc; i++)
-		off = parse_attr(off, argv[i]);
+		off = strcmp(argv[i], "}") ? parse_attr(off, argv[i]) : close_nest(off);
+	if (depth) {
+		fprintf(stderr, "unclosed nest\n");
+		return 2;
+	}
+	between = after_first;
 	err = transact(fd, off, &messages, msg, sizeof(msg));
 	if (err)
 		printf("error %d %s\n", err, msg);
 	else
-		printf("ok %d\n", messages);
+		printf("ok %d%s\n", messages, intr ? " intr" : "");
 	return 0;
 }

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Incremental AllowedIPs changes with WGALLOWEDIP_F_REMOVE_ME (sent with
+# wgnl: this wg(8) has no "+"/"-" syntax): remove one prefix, add another
+# in the same request, try to remove a prefix owned by another peer (no
+# change) or not present (no change). Run against both drivers; every
+# step's dump must match, and some absolute expectations are checked.
+. /tests/lib.sh
+hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+wg genkey | wg pubkey > /tmp/p1.pub
+wg genkey | wg pubkey > /tmp/p2.pub
+P1=$(cat /tmp/p1.pub) P2=$(cat /tmp/p2.pub)
+H1=$(hex "$P1") H2=$(hex "$P2")
+
+# ip FAMILY HEXADDR CIDR [FLAGS]: one WGALLOWEDIP nest, as wgnl arguments.
+ip4() { echo "0:{ 1:u16:2 2:$1 3:u8:$2 ${3:+4:u32:$3} }"; }
+ip6() { echo "0:{ 1:u16:10 2:$1 3:u8:$2 ${3:+4:u32:$3} }"; }
+# peer HEXKEY NESTS...: a SET_DEVICE for wg0 with one peer.
+peer() { k=$1; shift; echo "1 2:s:wg0 8:{ 0:{ 1:$k 9:{ $* } } }"; }
+
+steps() {
+	cat <<STEPS
+remove one prefix, add another|$(peer "$H1" "$(ip4 0a000000 24 1)" "$(ip4 0a000500 24)")
+remove another peer's prefix: no change|$(peer "$H1" "$(ip4 0a000200 24 1)")
+remove an absent prefix: no change|$(peer "$H1" "$(ip4 0a000900 24 1)")
+remove with host bits set|$(peer "$H1" "$(ip4 0a000507 24 1)")
+remove an IPv6 prefix|$(peer "$H2" "$(ip6 fd000000000000000000000000000000 64 1)")
+remove a /0 that is not there|$(peer "$H2" "$(ip4 00000000 0 1)")
+add and remove the same prefix|$(peer "$H2" "$(ip4 0a000700 24)" "$(ip4 0a000700 24 1)")
+remove then add the same prefix|$(peer "$H2" "$(ip4 0a000200 24 1)" "$(ip4 0a000200 24)")
+STEPS
+}
+
+run() {
+	ip link add wg0 type "$1" || return 1
+	wg set wg0 peer "$P1" allowed-ips 10.0.0.0/24,10.0.1.0/24 peer "$P2" allowed-ips 10.0.2.0/24,fd00::/64,10.0.3.0/24
+	steps | while IFS='|' read -r label args; do
+		# shellcheck disable=SC2086
+		answer=$(wgnl $args)
+		echo "$label|$answer|$(wg show wg0 allowed-ips | tr '\t\n' '  ')"
+	done > "$2"
+	ip link del wg0
+}
+
+load_rs || { result FAIL "incremental: module loads"; exit 1; }
+run wireguard-rs /tmp/rs.txt || result FAIL "incremental: our device"
+rmmod wireguard_rs
+load_c || { result FAIL "incremental: C driver loads"; exit 1; }
+run wireguard /tmp/c.txt || result FAIL "incremental: the C driver's device"
+rmmod wireguard
+
+steps | while IFS='|' read -r label args; do
+	check_eq "incremental: $label: same answer and prefixes as the C driver" \
+		"$(grep "^$label|" /tmp/c.txt)" "$(grep "^$label|" /tmp/rs.txt)"
+done
+sed 's/^/    ours: /' /tmp/rs.txt
+line() { grep "^$1|" /tmp/rs.txt | cut -d'|' -f3; }
+check_eq "incremental: one removed, one added" \
+	"$P1 10.0.1.0/24 10.0.5.0/24 $P2 10.0.2.0/24 fd00::/64 10.0.3.0/24 " "$(line 'remove one prefix, add another')"
+check_eq "incremental: another peer's prefix stays" \
+	"$(line 'remove one prefix, add another')" "$(line "remove another peer's prefix: no change")"
+check_eq "incremental: host bits are masked for removal too" \
+	"$P1 10.0.1.0/24 $P2 10.0.2.0/24 fd00::/64 10.0.3.0/24 " "$(line 'remove with host bits set')"
+check_eq "incremental: the IPv6 prefix is gone" \
+	"$P1 10.0.1.0/24 $P2 10.0.2.0/24 10.0.3.0/24 " "$(line 'remove an IPv6 prefix')"
+check_eq "incremental: remove then add keeps the prefix (at the end)" \
+	"$P1 10.0.1.0/24 $P2 10.0.3.0/24 10.0.2.0/24 " "$(line 'remove then add the same prefix')"
