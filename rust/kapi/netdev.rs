@@ -347,12 +347,11 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     // NETDEV_ALIGN (checked against T's alignment at registration), and
     // uninitialised until now.
     let slot = unsafe { b::wgrs_netdev_priv(dev) }.cast::<T>();
+    let init = T::newlink(nd, &reg.ctx);
     // SAFETY: `slot` is valid for writes and never moves (the private area
     // lives as long as the device); on error it is left uninitialised, and
     // the core frees the device without calling a destructor.
-    if let Err(e) =
-        unsafe { <_ as pin_init::PinInit<T, Error>>::__init(T::newlink(nd, &reg.ctx), slot) }
-    {
+    if let Err(e) = unsafe { <_ as pin_init::PinInit<T, Error>>::__init(init, slot) } {
         return e.to_errno();
     }
     // SAFETY: `dev` is a fully set-up device and we hold RTNL.
