@@ -75,3 +75,41 @@ kunit_run() {
 		/^    not ok [0-9]+ / && suite != "" { print suite "." $4 " not-ok"; next }
 		/^ok [0-9]+ |^not ok [0-9]+ / { suite = "" }'
 }
+
+# Comparisons with the C driver. A test defines `steps`, printing one
+# "label|..." line per step, and a recorder RUN taking KIND and OUTFILE
+# that creates wg0 of KIND, runs the steps and writes one "label|what was
+# seen" line per step.
+
+# both_drivers RUN NAME: RUN on our module (into /tmp/rs.txt), then on the
+# C driver (into /tmp/c.txt), each loaded only for its turn.
+both_drivers() {
+	load_rs || { result FAIL "$2: module loads"; return 1; }
+	"$1" wireguard-rs /tmp/rs.txt || result FAIL "$2: our device"
+	rmmod wireguard_rs
+	load_c || { result FAIL "$2: C driver loads"; return 1; }
+	"$1" wireguard /tmp/c.txt || result FAIL "$2: the C driver's device"
+	rmmod wireguard
+}
+
+# same_steps NAME WHAT: each step's record must be the same for both.
+same_steps() {
+	steps | while IFS='|' read -r label _; do
+		check_eq "$1: $label: $2" "$(grep "^$label|" /tmp/c.txt)" "$(grep "^$label|" /tmp/rs.txt)"
+	done
+	sed 's/^/    ours: /' /tmp/rs.txt | cut -c1-200
+}
+
+# record_config KIND OUT: the usual recorder, for steps that are shell
+# commands on wg0: after each, the dump and showconf.
+record_config() {
+	ip link add wg0 type "$1" || return 1
+	steps | while IFS='|' read -r label cmd; do
+		if eval "$cmd"; then
+			echo "$label|$(wg show wg0 dump | tr '\t\n' '  ')|$(wg showconf wg0 | tr '\n' ' ')"
+		else
+			echo "$label|command failed"
+		fi
+	done > "$2"
+	ip link del wg0
+}

@@ -499,59 +499,79 @@ mod tests {
         wrong: AtomicU64,
     }
 
+    impl Shared {
+        fn new(c: &Arc<NodeCaches>) -> Result<Arc<Self>> {
+            Arc::pin_init(
+                pin_init!(Shared {
+                    table <- AllowedIps::new(c.clone()),
+                    stop: AtomicBool::new(false),
+                    lookups: AtomicU64::new(0),
+                    wrong: AtomicU64::new(0),
+                }),
+                GFP_KERNEL,
+            )
+        }
+
+        /// Runs `update` on this CPU while a reader on another looks up
+        /// random addresses in 10.0.0.0/14 and counts the answers `ok`
+        /// rejects; returns the number of updates.
+        fn race(
+            self: &Arc<Self>,
+            min_rounds: u32,
+            ok: fn(Option<u32>) -> bool,
+            update: impl FnMut(u32) -> Result,
+        ) -> Result<u32> {
+            let done = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
+            let reader = self.clone();
+            let signal = done.clone();
+            kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                let mut rng = Rng(7);
+                while !reader.stop.load(Ordering::Relaxed) {
+                    let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 1);
+                    let g = ReadGuard::new();
+                    if !ok(reader.table.lookup_v4(&g, a).map(|p| p.id)) {
+                        reader.wrong.fetch_add(1, Ordering::Relaxed);
+                    }
+                    drop(g);
+                    reader.lookups.fetch_add(1, Ordering::Relaxed);
+                }
+                // Let go of the table before saying we are done.
+                drop(reader);
+                signal.complete_all();
+            })?;
+            let rounds = update_while_reading(&self.lookups, min_rounds, 20_000, update);
+            self.stop.store(true, Ordering::Relaxed);
+            done.wait_for_completion();
+            rounds
+        }
+    }
+
     #[test]
     fn rcu_readers_during_updates() -> Result {
         let c = caches()?;
         let ps = Arc::new(peers(2)?, GFP_KERNEL)?;
         let (peer_a, peer_b) = (&ps[0], &ps[1]);
-        let done = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
-        let shared = Arc::pin_init(
-            pin_init!(Shared {
-                table <- AllowedIps::new(c.clone()),
-                stop: AtomicBool::new(false),
-                lookups: AtomicU64::new(0),
-                wrong: AtomicU64::new(0),
-            }),
-            GFP_KERNEL,
-        )?;
+        let shared = Shared::new(&c)?;
         // 10.0.0.0/8 stays for peer a; more specifics for b come and go.
         shared.table.insert_v4(v4(10, 0, 0, 0), 8, peer_a)?;
-        let reader = shared.clone();
-        let signal = done.clone();
-        kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
-            let mut rng = Rng(7);
-            while !reader.stop.load(Ordering::Relaxed) {
-                let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 1);
-                let g = ReadGuard::new();
-                // Always some peer, and only a or b.
-                match reader.table.lookup_v4(&g, a).map(|p| p.id) {
-                    Some(0 | 1) => {}
-                    _ => {
-                        reader.wrong.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                drop(g);
-                reader.lookups.fetch_add(1, Ordering::Relaxed);
-            }
-            // Let go of the table before saying we are done.
-            drop(reader);
-            signal.complete_all();
-        })?;
         let mut rng = Rng(99);
-        let updates = update_while_reading(&shared.lookups, 3000, 20_000, |round| {
-            let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 0);
-            let cidr = 16 + rng.below(9) as u8;
-            shared.table.insert_v4(a, cidr, peer_b)?;
-            if round % 3 != 0 {
-                shared.table.remove_v4(a, cidr, peer_b)?;
-            }
-            if round % 500 == 0 {
-                shared.table.remove_by_peer(peer_b);
-            }
-            Ok(())
-        })?;
-        shared.stop.store(true, Ordering::Relaxed);
-        done.wait_for_completion();
+        // Always some peer, and only a or b.
+        let updates = shared.race(
+            3000,
+            |p| matches!(p, Some(0 | 1)),
+            |round| {
+                let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 0);
+                let cidr = 16 + rng.below(9) as u8;
+                shared.table.insert_v4(a, cidr, peer_b)?;
+                if round % 3 != 0 {
+                    shared.table.remove_v4(a, cidr, peer_b)?;
+                }
+                if round % 500 == 0 {
+                    shared.table.remove_by_peer(peer_b);
+                }
+                Ok(())
+            },
+        )?;
         shared.table.remove_by_peer(peer_b);
         shared.table.remove_by_peer(peer_a);
         synchronize();
@@ -614,50 +634,27 @@ mod tests {
         let c = caches()?;
         let ps = Arc::new(peers(1)?, GFP_KERNEL)?;
         let peer_a = &ps[0];
-        let done = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
-        let shared = Arc::pin_init(
-            pin_init!(Shared {
-                table <- AllowedIps::new(c.clone()),
-                stop: AtomicBool::new(false),
-                lookups: AtomicU64::new(0),
-                wrong: AtomicU64::new(0),
-            }),
-            GFP_KERNEL,
-        )?;
+        let shared = Shared::new(&c)?;
         for i in 0..4 {
             shared.table.insert_v4(v4(10, i, 0, 0), 16, peer_a)?;
         }
-        let reader = shared.clone();
-        let signal = done.clone();
-        kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
-            let mut rng = Rng(3);
-            while !reader.stop.load(Ordering::Relaxed) {
-                let a = v4(10, rng.below(4) as u8, rng.below(256) as u8, 1);
-                let g = ReadGuard::new();
-                // The /16s stay through every replace: never a miss.
-                if reader.table.lookup_v4(&g, a).is_none() {
-                    reader.wrong.fetch_add(1, Ordering::Relaxed);
-                }
-                drop(g);
-                reader.lookups.fetch_add(1, Ordering::Relaxed);
-            }
-            drop(reader);
-            signal.complete_all();
-        })?;
         let mut rng = Rng(5);
-        let rounds = update_while_reading(&shared.lookups, 300, 20_000, |_| {
-            // Replace the list with the same /16s plus a few random /24s.
-            shared.table.replace_begin(peer_a);
-            for i in 0..4 {
-                let x = rng.below(256) as u8;
-                shared.table.insert_v4(v4(10, i, x, 0), 24, peer_a)?;
-                shared.table.insert_v4(v4(10, i, 0, 0), 16, peer_a)?;
-            }
-            shared.table.replace_commit(peer_a);
-            Ok(())
-        })?;
-        shared.stop.store(true, Ordering::Relaxed);
-        done.wait_for_completion();
+        // The /16s stay through every replace: never a miss.
+        let rounds = shared.race(
+            300,
+            |p| p.is_some(),
+            |_| {
+                // Replace the list with the same /16s plus a few random /24s.
+                shared.table.replace_begin(peer_a);
+                for i in 0..4 {
+                    let x = rng.below(256) as u8;
+                    shared.table.insert_v4(v4(10, i, x, 0), 24, peer_a)?;
+                    shared.table.insert_v4(v4(10, i, 0, 0), 16, peer_a)?;
+                }
+                shared.table.replace_commit(peer_a);
+                Ok(())
+            },
+        )?;
         pr_info!(
             "allowedips: replace test: {} concurrent lookups during {} replaces\n",
             shared.lookups.load(Ordering::Relaxed),

@@ -9,46 +9,22 @@ wg genkey > /tmp/k2
 echo '//////////////////////////////////////////8=' > /tmp/kff
 echo 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' > /tmp/kzero
 
-# steps: "label|wg set arguments"; after each, the dump is recorded.
+# steps: "label|command"; after each, the dump is recorded.
 steps() {
 	cat <<STEPS
-private key|private-key /tmp/k1
-fwmark|fwmark 0x1234
-fwmark off|fwmark 0
-private key and fwmark at once|private-key /tmp/k2 fwmark 7
-same key again|private-key /tmp/k2
-all-ones key, clamped|private-key /tmp/kff
-all-zero key clears it|private-key /tmp/kzero
-key after clearing|private-key /tmp/k1
+private key|wg set wg0 private-key /tmp/k1
+fwmark|wg set wg0 fwmark 0x1234
+fwmark off|wg set wg0 fwmark 0
+private key and fwmark at once|wg set wg0 private-key /tmp/k2 fwmark 7
+same key again|wg set wg0 private-key /tmp/k2
+all-ones key, clamped|wg set wg0 private-key /tmp/kff
+all-zero key clears it|wg set wg0 private-key /tmp/kzero
+key after clearing|wg set wg0 private-key /tmp/k1
 STEPS
 }
 
-# run KIND OUT
-run() {
-	ip link add wg0 type "$1" || return 1
-	steps | while IFS='|' read -r label args; do
-		# shellcheck disable=SC2086
-		if wg set wg0 $args; then
-			echo "$label|$(wg show wg0 dump | tr '\t' ' ')|$(wg showconf wg0 | tr '\n' ' ')"
-		else
-			echo "$label|wg set failed"
-		fi
-	done > "$2"
-	ip link del wg0
-}
-
-load_rs || { result FAIL "config: module loads"; exit 1; }
-run wireguard-rs /tmp/rs.txt || result FAIL "config: our device"
-rmmod wireguard_rs
-load_c || { result FAIL "config: C driver loads"; exit 1; }
-run wireguard /tmp/c.txt || result FAIL "config: C driver's device"
-rmmod wireguard
-
-steps | while IFS='|' read -r label args; do
-	check_eq "config: $label: same dump and showconf as the C driver" \
-		"$(grep "^$label|" /tmp/c.txt)" "$(grep "^$label|" /tmp/rs.txt)"
-done
-sed 's/^/    ours: /' /tmp/rs.txt | cut -c1-160
+both_drivers record_config config || exit 1
+same_steps config "same dump and showconf as the C driver"
 
 # Absolute checks, so that both being wrong alike fails too.
 load_rs

@@ -78,31 +78,8 @@ setconf again|wg setconf wg0 /tmp/a.conf
 STEPS
 }
 
-# run KIND OUT
-run() {
-	ip link add wg0 type "$1" || return 1
-	steps | while IFS='|' read -r label cmd; do
-		if eval "$cmd"; then
-			echo "$label|$(wg show wg0 dump | tr '\t' ' ' | tr '\n' ' ')|$(wg showconf wg0 | tr '\n' ' ')"
-		else
-			echo "$label|command failed"
-		fi
-	done > "$2"
-	ip link del wg0
-}
-
-load_rs || { result FAIL "peers: module loads"; exit 1; }
-run wireguard-rs /tmp/rs.txt || result FAIL "peers: our device"
-rmmod wireguard_rs
-load_c || { result FAIL "peers: C driver loads"; exit 1; }
-run wireguard /tmp/c.txt || result FAIL "peers: C driver's device"
-rmmod wireguard
-
-steps | while IFS='|' read -r label cmd; do
-	check_eq "peers: $label: same dump and showconf as the C driver" \
-		"$(grep "^$label|" /tmp/c.txt)" "$(grep "^$label|" /tmp/rs.txt)"
-done
-sed 's/^/    ours: /' /tmp/rs.txt | cut -c1-200
+both_drivers record_config peers || exit 1
+same_steps peers "same dump and showconf as the C driver"
 
 # Absolute expectations on our device.
 load_rs drop_in=1 || { result FAIL "peers: module loads with drop_in=1"; exit 1; }

@@ -41,18 +41,8 @@ run() {
 	ip link del wg0
 }
 
-load_rs || { result FAIL "incremental: module loads"; exit 1; }
-run wireguard-rs /tmp/rs.txt || result FAIL "incremental: our device"
-rmmod wireguard_rs
-load_c || { result FAIL "incremental: C driver loads"; exit 1; }
-run wireguard /tmp/c.txt || result FAIL "incremental: the C driver's device"
-rmmod wireguard
-
-steps | while IFS='|' read -r label args; do
-	check_eq "incremental: $label: same answer and prefixes as the C driver" \
-		"$(grep "^$label|" /tmp/c.txt)" "$(grep "^$label|" /tmp/rs.txt)"
-done
-sed 's/^/    ours: /' /tmp/rs.txt
+both_drivers run incremental || exit 1
+same_steps incremental "same answer and prefixes as the C driver"
 line() { grep "^$1|" /tmp/rs.txt | cut -d'|' -f3; }
 check_eq "incremental: one removed, one added" \
 	"$P1 10.0.1.0/24 10.0.5.0/24 $P2 10.0.2.0/24 fd00::/64 10.0.3.0/24 " "$(line 'remove one prefix, add another')"
