@@ -8,14 +8,18 @@
 hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 wg genkey | wg pubkey > /tmp/p1.pub
 wg genkey | wg pubkey > /tmp/p2.pub
-P1=$(cat /tmp/p1.pub) P2=$(cat /tmp/p2.pub)
-H1=$(hex "$P1") H2=$(hex "$P2")
+wg genkey | wg pubkey > /tmp/p3.pub
+P1=$(cat /tmp/p1.pub) P2=$(cat /tmp/p2.pub) P3=$(cat /tmp/p3.pub)
+H1=$(hex "$P1") H2=$(hex "$P2") H3=$(hex "$P3")
 
 # ip FAMILY HEXADDR CIDR [FLAGS]: one WGALLOWEDIP nest, as wgnl arguments.
 ip4() { echo "0:{ 1:u16:2 2:$1 3:u8:$2 ${3:+4:u32:$3} }"; }
 ip6() { echo "0:{ 1:u16:10 2:$1 3:u8:$2 ${3:+4:u32:$3} }"; }
 # peer HEXKEY NESTS...: a SET_DEVICE for wg0 with one peer.
 peer() { k=$1; shift; echo "1 2:s:wg0 8:{ 0:{ 1:$k 9:{ $* } } }"; }
+# peerf HEXKEY FLAGS NESTS...: the same with WGPEER_A_FLAGS (1: remove me,
+# 2: replace allowed IPs, 4: update only).
+peerf() { k=$1 f=$2; shift 2; echo "1 2:s:wg0 8:{ 0:{ 1:$k 3:u32:$f 9:{ $* } } }"; }
 
 steps() {
 	cat <<STEPS
@@ -27,6 +31,11 @@ remove an IPv6 prefix|$(peer "$H2" "$(ip6 fd000000000000000000000000000000 64 1)
 remove a /0 that is not there|$(peer "$H2" "$(ip4 00000000 0 1)")
 add and remove the same prefix|$(peer "$H2" "$(ip4 0a000700 24)" "$(ip4 0a000700 24 1)")
 remove then add the same prefix|$(peer "$H2" "$(ip4 0a000200 24 1)" "$(ip4 0a000200 24)")
+update-only skips an absent peer|$(peerf "$H3" 4 "$(ip4 0a000800 24)")
+update-only changes a present peer|$(peerf "$H1" 4 "$(ip4 0a000800 24)")
+replace: the list becomes the request's, in its order|$(peerf "$H1" 2 "$(ip4 0a000800 24)" "$(ip4 0a000900 24)" "$(ip4 0a000100 24)")
+replace with a removal inside|$(peerf "$H1" 2 "$(ip4 0a000900 24)" "$(ip4 0a000900 24 1)" "$(ip4 0a000100 24)")
+remove-me removes the peer and its prefixes|$(peerf "$H1" 1)
 STEPS
 }
 
@@ -52,5 +61,12 @@ check_eq "incremental: host bits are masked for removal too" \
 	"$P1 10.0.1.0/24 $P2 10.0.2.0/24 fd00::/64 10.0.3.0/24 " "$(line 'remove with host bits set')"
 check_eq "incremental: the IPv6 prefix is gone" \
 	"$P1 10.0.1.0/24 $P2 10.0.2.0/24 10.0.3.0/24 " "$(line 'remove an IPv6 prefix')"
+check_eq "incremental: update-only does not create a peer" \
+	"$(line 'remove then add the same prefix')" "$(line 'update-only skips an absent peer')"
+check_eq "incremental: replace leaves the request's list" \
+	"$P1 10.0.8.0/24 10.0.9.0/24 10.0.1.0/24 $P2 10.0.3.0/24 10.0.2.0/24 " \
+	"$(line "replace: the list becomes the request's, in its order")"
+check_eq "incremental: remove-me takes the peer away" "$P2 10.0.3.0/24 10.0.2.0/24 " \
+	"$(line 'remove-me removes the peer and its prefixes')"
 check_eq "incremental: remove then add keeps the prefix (at the end)" \
 	"$P1 10.0.1.0/24 $P2 10.0.3.0/24 10.0.2.0/24 " "$(line 'remove then add the same prefix')"
