@@ -8,7 +8,7 @@
 //! and (by address) its AllowedIPs trie all point at them. A removed peer
 //! leaves all three under the device's update lock, and its last reference
 //! is dropped only after an RCU grace period (see
-//! [`crate::device::Device::remove_peers`]), which is what the trie's
+//! [`crate::device::RemovedPeers`]), which is what the trie's
 //! [`AllowedIpsPeer`] contract asks for.
 
 use crate::allowedips::{
@@ -219,11 +219,11 @@ impl Peer {
     }
 }
 
-// SAFETY: a `Peer` lives in an `Arc`; the device removes it from its
-// AllowedIPs table (`remove_by_peer`) and waits for an RCU grace period
-// before dropping the references it holds (`Device::remove_peers`), and
-// those are the only references while the peer is in a table (dumps and
-// lookups under RCU do not keep one).
+// SAFETY: a `Peer` lives in an `Arc` held by its device. The device takes
+// it out of its AllowedIPs table (`remove_by_peer`) before it gives up its
+// references, and gives them up only after an RCU grace period
+// (`RemovedPeers`), or when the device is destroyed and no lookup can run.
+// Any other reference only delays the free further.
 unsafe impl AllowedIpsPeer for Peer {
     fn allowedips_list(&self) -> &PeerList<Self> {
         &self.allowedips
