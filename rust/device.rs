@@ -9,9 +9,11 @@ use crate::allowedips::{
 };
 use crate::kapi::netdev::{
     LinkDriver,
+    Net,
     NetDevice,
     NetDeviceSetup, //
 };
+use crate::kapi::netns::CreatingNet;
 use crate::kapi::rcu;
 use crate::kapi::skb::SkBuff;
 use crate::messages::{
@@ -28,6 +30,7 @@ use crate::peer::{
     MAX_PEERS_PER_DEVICE, //
 };
 use crate::peerlookup::PubkeyTable;
+use crate::socket::Sockets;
 use core::sync::atomic::{
     AtomicU64,
     Ordering::Relaxed, //
@@ -62,8 +65,10 @@ pub(crate) struct Config {
     pub(crate) update_gen: u32,
     /// Our static key pair.
     pub(crate) identity: StaticIdentity,
-    /// UDP port we listen on; 0 while no socket is bound.
+    /// UDP port we listen on (or will, once up); 0 for a random one.
     pub(crate) listen_port: u16,
+    /// The bound sockets, while the device is up.
+    sockets: Option<Sockets>,
     /// Mark put on outgoing UDP packets; 0 for none.
     pub(crate) fwmark: u32,
     /// The peers, in creation order (so sorted by [`Peer::id`]).
@@ -138,9 +143,43 @@ pub(crate) struct Device {
     pubkeys: PubkeyTable<Arc<Peer>>,
     #[pin]
     config: Mutex<Config>,
+    /// Where the sockets live, whatever namespace the device moves to.
+    #[pin]
+    creating_net: CreatingNet,
 }
 
 impl Device {
+    /// Whether the caller may change what lives in the creating namespace
+    /// (listen port, fwmark): it must still exist and the caller needs
+    /// `CAP_NET_ADMIN` there, as in the C driver. Call under RTNL.
+    pub(crate) fn may_configure_sockets(&self) -> bool {
+        self.creating_net
+            .get()
+            .is_some_and(|net| net.net().net_admin_capable())
+    }
+
+    /// Binds new sockets to `port` in the creating namespace (`ENONET` if
+    /// it is gone), without installing them. Call under RTNL.
+    pub(crate) fn bind(&self, port: u16) -> Result<Sockets> {
+        let net = self.creating_net.get().ok_or(ENONET)?;
+        Sockets::bind(net.net(), port)
+    }
+
+    /// Makes `sockets` the device's sockets, closing the old ones.
+    pub(crate) fn install_sockets(cfg: &mut Config, sockets: Sockets) {
+        cfg.listen_port = sockets.port();
+        cfg.sockets = Some(sockets);
+    }
+
+    /// The creating namespace is going away: the sockets go with it (the
+    /// C driver's `wg_netns_exit_rtnl`). Runs under RTNL.
+    fn creating_net_exit(dev: &NetDevice) {
+        dev.carrier_off();
+        if let Some(wg) = dev.driver_data::<Device>() {
+            wg.config().sockets = None;
+        }
+    }
+
     /// Takes the update lock.
     pub(crate) fn config(&self) -> MutexGuard<'_, Config> {
         self.config.lock()
@@ -216,7 +255,11 @@ impl LinkDriver for Device {
         dev.use_tstats();
     }
 
-    fn newlink(dev: &NetDevice, caches: &Arc<NodeCaches>) -> impl PinInit<Self, Error> {
+    fn newlink(
+        dev: &NetDevice,
+        caches: &Arc<NodeCaches>,
+        link_net: &Net,
+    ) -> impl PinInit<Self, Error> {
         pr_debug!(
             "{}: interface created\n",
             dev.name().to_str().unwrap_or("?")
@@ -231,17 +274,27 @@ impl LinkDriver for Device {
                     listen_port: 0,
                     fwmark: 0,
                     peers: KVec::new(),
+                    sockets: None,
                 },
                 "wireguard_rs_device_update"
             ),
+            creating_net <- CreatingNet::new(link_net, Device::creating_net_exit),
         }? Error)
     }
 
-    fn open(_dev: &NetDevice, _this: &Self) -> Result {
+    fn registered(dev: &NetDevice, this: Pin<&Self>) {
+        this.creating_net.watch(dev);
+    }
+
+    fn open(_dev: &NetDevice, this: &Self) -> Result {
+        let mut cfg = this.config();
+        let sockets = this.bind(cfg.listen_port)?;
+        Device::install_sockets(&mut cfg, sockets);
         Ok(())
     }
 
-    fn stop(_dev: &NetDevice, _this: &Self) -> Result {
+    fn stop(_dev: &NetDevice, this: &Self) -> Result {
+        this.config().sockets = None;
         Ok(())
     }
 

@@ -37,6 +37,7 @@ mod peerlookup;
 mod ratelimiter;
 #[cfg(CONFIG_KUNIT)]
 mod selftest;
+mod socket;
 
 use device::Device;
 use kapi::genl::FamilyRegistration;
@@ -72,6 +73,8 @@ struct WireGuardRs {
     _family: FamilyRegistration,
     _drop_in: Option<LinkKind<Device>>,
     _kind: LinkKind<Device>,
+    // After the link kinds: no device is watching namespaces any more.
+    _netns: kapi::netns::NetnsWatchRegistration,
     #[cfg(CONFIG_KUNIT)]
     _selftests: Option<kapi::kunit::RanSuites>,
     // Last: wait for our RCU callbacks before the module's code goes.
@@ -115,6 +118,7 @@ impl kernel::Module for WireGuardRs {
         // Tests first: a bad `selftest` value fails the load before anything
         // is registered.
         let _selftests = run_selftests(module, module_parameters::selftest.value())?;
+        let netns = kapi::netns::NetnsWatchRegistration::register()?;
         // One pair of AllowedIPs node caches for the module: every device
         // holds a reference, and the last one destroys the caches.
         let caches = Arc::new(allowedips::NodeCaches::new()?, GFP_KERNEL)?;
@@ -152,6 +156,7 @@ impl kernel::Module for WireGuardRs {
             _family: family,
             _drop_in: drop_in,
             _kind: kind,
+            _netns: netns,
             #[cfg(CONFIG_KUNIT)]
             _selftests,
             _rcu: kapi::rcu::BarrierOnDrop,

@@ -417,22 +417,27 @@ fn check_peer<'a>(req: &Request<'_>, wg: &Device, p: Nested<'a>) -> Result<PeerR
 }
 
 /// Applies a `WG_CMD_SET_DEVICE` in the C driver's order. Everything the C
-/// driver would refuse is checked first, so a refused request changes
-/// nothing (the C driver applies the peers before the bad one); only
-/// running out of memory can stop a request half-way.
+/// driver would refuse is checked first, and a new port is bound first, so
+/// a refused request changes nothing (the C driver applies what comes
+/// before the bad part); only running out of memory can stop a request
+/// half-way.
 fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
     let dev = lookup_interface(attrs, req.net())?;
     let wg = dev.driver_data::<Device>().ok_or(ENODEV)?;
     let _rtnl = RtnlGuard::lock();
     let mut cfg = wg.config();
 
-    if attrs
-        .u16(WGDEVICE_A_LISTEN_PORT)
-        .is_some_and(|p| p != cfg.listen_port)
-    {
-        req.set_err_msg(c"wireguard-rs: listening sockets are not supported yet");
-        return Err(EOPNOTSUPP);
+    let port = attrs.u16(WGDEVICE_A_LISTEN_PORT);
+    // What lives in the creating namespace needs CAP_NET_ADMIN there.
+    if (port.is_some() || attrs.has(WGDEVICE_A_FWMARK)) && !wg.may_configure_sockets() {
+        return Err(EPERM);
     }
+    // A new port on a running device: bind now, install below, so a port
+    // in use (EADDRINUSE) refuses the request before anything changes.
+    let sockets = match port {
+        Some(p) if p != cfg.listen_port && dev.is_running() => Some(wg.bind(p)?),
+        _ => None,
+    };
     let mut removals = 1;
     if let Some(peers) = attrs.nested(WGDEVICE_A_PEERS) {
         for p in peers.elements() {
@@ -447,6 +452,12 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
     cfg.update_gen = cfg.update_gen.wrapping_add(1);
     if let Some(fwmark) = attrs.u32(WGDEVICE_A_FWMARK) {
         cfg.fwmark = fwmark;
+    }
+    match (sockets, port) {
+        (Some(sockets), _) => Device::install_sockets(&mut cfg, sockets),
+        // A device that is down binds when it comes up.
+        (None, Some(p)) if !dev.is_running() => cfg.listen_port = p,
+        _ => {}
     }
     let replace_peers = attrs
         .u32(WGDEVICE_A_FLAGS)

@@ -201,3 +201,120 @@ void wgrs_rcu_read_unlock(void)
 {
 	rcu_read_unlock();
 }
+
+struct sock *wgrs_udp_tunnel_open(struct net *net, bool ipv6, u16 port, void *user_data,
+				  wgrs_encap_rcv_t rcv, int *err)
+{
+	struct udp_tunnel_sock_cfg cfg = {
+		.sk_user_data = user_data,
+		.encap_type = 1,
+		.encap_rcv = rcv,
+	};
+	struct udp_port_cfg port_cfg = {
+		.local_udp_port = htons(port),
+	};
+	struct socket *sock = NULL;
+
+	if (ipv6) {
+		port_cfg.family = AF_INET6;
+		port_cfg.local_ip6 = in6addr_any;
+		port_cfg.use_udp6_tx_checksums = true;
+		port_cfg.use_udp6_rx_checksums = true;
+		port_cfg.ipv6_v6only = true;
+	} else {
+		port_cfg.family = AF_INET;
+		port_cfg.local_ip.s_addr = htonl(INADDR_ANY);
+		port_cfg.use_udp_checksums = true;
+	}
+	*err = udp_sock_create(net, &port_cfg, &sock);
+	if (*err < 0)
+		return NULL;
+	/* As the C driver: never block or fail for lack of socket memory. */
+	sock->sk->sk_allocation = GFP_ATOMIC;
+	sock->sk->sk_sndbuf = INT_MAX;
+	sk_set_memalloc(sock->sk);
+	setup_udp_tunnel_sock(net, sock->sk, &cfg);
+	return sock->sk;
+}
+
+void wgrs_udp_tunnel_close(struct sock *sk)
+{
+	sk_clear_memalloc(sk);
+	udp_tunnel_sock_release(sk);
+}
+
+u16 wgrs_sock_local_port(const struct sock *sk)
+{
+	return ntohs(inet_sk(sk)->inet_sport);
+}
+
+bool wgrs_ipv6_enabled(void)
+{
+	return IS_ENABLED(CONFIG_IPV6) && ipv6_mod_enabled();
+}
+
+struct net *wgrs_maybe_get_net(struct net *net)
+{
+	return maybe_get_net(net);
+}
+
+void wgrs_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+bool wgrs_net_admin_capable(const struct net *net)
+{
+	return ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+struct net *wgrs_newlink_link_net(struct rtnl_newlink_params *params)
+{
+	return rtnl_newlink_link_net(params);
+}
+
+bool wgrs_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+void wgrs_netif_carrier_off(struct net_device *dev)
+{
+	netif_carrier_off(dev);
+}
+
+static LIST_HEAD(wgrs_netns_watches); /* under RTNL */
+
+static void wgrs_netns_exit_rtnl(struct net *net, struct list_head *dev_kill_list)
+{
+	struct wgrs_netns_watch *w;
+
+	list_for_each_entry(w, &wgrs_netns_watches, list)
+		w->exit(w->ctx, net);
+}
+
+static struct pernet_operations wgrs_pernet_ops = {
+	.exit_rtnl = wgrs_netns_exit_rtnl,
+};
+
+int wgrs_netns_watch_register(void)
+{
+	return register_pernet_device(&wgrs_pernet_ops);
+}
+
+void wgrs_netns_watch_unregister(void)
+{
+	unregister_pernet_device(&wgrs_pernet_ops);
+}
+
+void wgrs_netns_watch_add(struct wgrs_netns_watch *w)
+{
+	ASSERT_RTNL();
+	list_add(&w->list, &wgrs_netns_watches);
+}
+
+void wgrs_netns_watch_del(struct wgrs_netns_watch *w)
+{
+	ASSERT_RTNL();
+	list_del(&w->list);
+}

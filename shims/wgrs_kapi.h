@@ -28,6 +28,7 @@
 #include <net/rtnetlink.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/udp_tunnel.h>
 #include <uapi/linux/wireguard.h>
 
 #include "../generated/netlink.h"
@@ -82,5 +83,36 @@ void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr);
 void wgrs_rcu_read_lock(void);
 void wgrs_rcu_read_unlock(void);
 const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
+
+/* UDP tunnel sockets (socket.c) */
+typedef int (*wgrs_encap_rcv_t)(struct sock *sk, struct sk_buff *skb);
+struct sock *wgrs_udp_tunnel_open(struct net *net, bool ipv6, u16 port, void *user_data,
+				  wgrs_encap_rcv_t rcv, int *err);
+void wgrs_udp_tunnel_close(struct sock *sk);
+u16 wgrs_sock_local_port(const struct sock *sk);
+bool wgrs_ipv6_enabled(void);
+
+/* Network namespaces */
+struct net *wgrs_maybe_get_net(struct net *net);
+void wgrs_put_net(struct net *net);
+bool wgrs_net_admin_capable(const struct net *net);
+struct net *wgrs_newlink_link_net(struct rtnl_newlink_params *params);
+bool wgrs_netif_running(const struct net_device *dev);
+void wgrs_netif_carrier_off(struct net_device *dev);
+
+/*
+ * Devices that want to hear when a namespace goes away: an entry is added
+ * and removed under RTNL; the pernet exit_rtnl hook calls exit(ctx, net)
+ * for every entry.
+ */
+struct wgrs_netns_watch {
+	struct list_head list;
+	void *ctx;
+	void (*exit)(void *ctx, struct net *net);
+};
+int wgrs_netns_watch_register(void);
+void wgrs_netns_watch_unregister(void);
+void wgrs_netns_watch_add(struct wgrs_netns_watch *w);
+void wgrs_netns_watch_del(struct wgrs_netns_watch *w);
 
 #endif /* WGRS_KAPI_H */

@@ -16,8 +16,10 @@ pub(crate) mod genl;
 #[cfg(CONFIG_KUNIT)]
 pub(crate) mod kunit;
 pub(crate) mod netdev;
+pub(crate) mod netns;
 pub(crate) mod rcu;
 pub(crate) mod rcu_hash;
 pub(crate) mod skb;
 pub(crate) mod slab;
 pub(crate) mod time;
+pub(crate) mod udp;

@@ -31,9 +31,12 @@ pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
     type Context: Send + Sync;
     /// Sets the device's fixed properties; runs inside `alloc_netdev`.
     fn setup(dev: &mut NetDeviceSetup<'_>);
-    /// Builds the driver's private data for a device being created, in
-    /// place (it may hold locks). The device is registered right after.
-    fn newlink(dev: &NetDevice, ctx: &Self::Context) -> impl PinInit<Self, Error>;
+    /// Builds the driver's private data for a device being created in
+    /// namespace `link_net`, in place (it may hold locks). The device is
+    /// registered right after.
+    fn newlink(dev: &NetDevice, ctx: &Self::Context, link_net: &Net) -> impl PinInit<Self, Error>;
+    /// The device was registered (under RTNL).
+    fn registered(dev: &NetDevice, this: Pin<&Self>);
     /// `ndo_open`: the device is being brought up.
     fn open(dev: &NetDevice, this: &Self) -> Result;
     /// `ndo_stop`: the device is being brought down.
@@ -55,7 +58,7 @@ impl Net {
         unsafe { &*ptr.cast::<Net>() }
     }
 
-    fn as_raw(&self) -> *mut b::net {
+    pub(super) fn as_raw(&self) -> *mut b::net {
         self.0.get()
     }
 }
@@ -78,7 +81,7 @@ impl NetDevice {
         unsafe { &*ptr.cast::<NetDevice>() }
     }
 
-    fn as_raw(&self) -> *mut b::net_device {
+    pub(super) fn as_raw(&self) -> *mut b::net_device {
         self.0.get()
     }
 
@@ -94,6 +97,18 @@ impl NetDevice {
     pub(crate) fn ifindex(&self) -> i32 {
         // SAFETY: the device is valid by the type invariant.
         unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// Whether the device is up (`netif_running`).
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: the device is valid while borrowed.
+        unsafe { b::wgrs_netif_running(self.as_raw()) }
+    }
+
+    /// Marks the link as down (no carrier).
+    pub(crate) fn carrier_off(&self) {
+        // SAFETY: the device is valid while borrowed.
+        unsafe { b::wgrs_netif_carrier_off(self.as_raw()) }
     }
 
     /// Counts one transmit error in the device statistics.
@@ -334,7 +349,7 @@ unsafe extern "C" fn setup_callback<T: LinkDriver>(dev: *mut b::net_device) {
 /// Called by rtnl with a device allocated through our ops, under RTNL.
 unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     dev: *mut b::net_device,
-    _params: *mut b::rtnl_newlink_params,
+    params: *mut b::rtnl_newlink_params,
     _extack: *mut b::netlink_ext_ack,
 ) -> c_int {
     // SAFETY: the device is valid for the whole callback.
@@ -347,7 +362,9 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     // NETDEV_ALIGN (checked against T's alignment at registration), and
     // uninitialised until now.
     let slot = unsafe { b::wgrs_netdev_priv(dev) }.cast::<T>();
-    let init = T::newlink(nd, &reg.ctx);
+    // SAFETY: rtnl passes valid parameters for the whole callback.
+    let link_net = unsafe { Net::from_raw(b::wgrs_newlink_link_net(params)) };
+    let init = T::newlink(nd, &reg.ctx, link_net);
     // SAFETY: `slot` is valid for writes and never moves (the private area
     // lives as long as the device); on error it is left uninitialised, and
     // the core frees the device without calling a destructor.
@@ -365,6 +382,8 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     // Set last so that a failed registration does not run it for us.
     // SAFETY: we hold RTNL and the device is ours to configure.
     unsafe { (*dev).priv_destructor = Some(destructor_callback::<T>) };
+    // SAFETY: the private area never moves while the device exists.
+    T::registered(nd, unsafe { Pin::new_unchecked(&*slot) });
     0
 }
 

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Listen ports: set while down (bound when the device comes up), rebinding
+# while up, a port in use refused (EADDRINUSE) with nothing applied, a
+# random port, sockets closed when down; sockets live in the namespace the
+# device was created in, and when that namespace goes the device keeps its
+# port but can no longer bind or change it (EPERM, ENONET). Every step is
+# run against both drivers and compared.
+. /tests/lib.sh
+
+# bound [NS]: the UDP ports bound in namespace NS (default: this one),
+# IPv4 and IPv6, as "port/4" and "port/6" (from /proc/net/udp*), sorted.
+bound() {
+	for v in 4 6; do
+		f=/proc/net/udp; [ $v = 6 ] && f=/proc/net/udp6
+		if [ -n "${1:-}" ]; then ip netns exec "$1" cat $f; else cat $f; fi |
+			awk -v v=$v 'NR > 1 { n = split($2, a, ":"); print a[n] "/" v }'
+	done | while read -r p; do printf '%d/%s\n' "0x${p%/*}" "${p#*/}"; done | sort | tr '\n' ' '
+}
+# The device's port as dumped, with a random one (not 51xxx) shown as
+# "random" and whether both sockets are bound to it.
+port() {
+	p=$(wg show wg0 listen-port)
+	case $p in
+	51[0-9][0-9][0-9]|0) echo "$p";;
+	*) case " $(bound) " in *" $p/4 $p/6 "*) echo "random, bound";; *) echo "random, NOT bound";; esac;;
+	esac
+}
+
+steps() {
+	cat <<STEPS
+a port while down is not bound|wg set wg0 listen-port 51820
+up binds it|ip link set wg0 up
+a new port while up rebinds|wg set wg0 listen-port 51821
+the same port again|wg set wg0 listen-port 51821
+down closes the sockets|ip link set wg0 down
+a port while down again|wg set wg0 listen-port 51822
+up again|ip link set wg0 up
+a port in use is refused|wg set wg0 listen-port 51830
+port 0 while up picks a free port|wg set wg0 listen-port 0
+a port and peers at once|wg set wg0 listen-port 51823 peer $(wg genkey | wg pubkey) allowed-ips 10.0.0.0/8
+STEPS
+}
+
+run() {
+	ip link add wg1 type "$1" && wg set wg1 listen-port 51830 && ip link set wg1 up || return 1
+	ip link add wg0 type "$1" || return 1
+	steps | while IFS='|' read -r label cmd; do
+		if eval "$cmd" 2>/dev/null; then r=ok; else r=failed; fi
+		# A random port differs between runs: shown as R in the bound list.
+		p=$(wg show wg0 listen-port) b=" $(bound)"
+		case $(port) in random*) b=$(echo "$b" | sed "s# $p/# R/#g");; esac
+		echo "$label|$r|port $(port)|bound$b|peers $(wg show wg0 peers | wc -l)"
+	done > "$2"
+	ip link del wg0
+	ip link del wg1
+	echo "after delete|bound $(bound)" >> "$2"
+}
+
+# netns KIND OUT: created in namespace a, moved here, then a goes away.
+netns() {
+	ip netns add a || return 1
+	ip -n a link add wg0 type "$1" && ip -n a link set wg0 netns 1 || return 1
+	{
+		wg set wg0 listen-port 51900 && ip link set wg0 up && echo "up|ok"
+		echo "bound here|$(bound)"
+		echo "bound in a|$(bound a)"
+		ip netns del a
+		sleep 2
+		echo "port after a went|$(wg show wg0 listen-port)"
+		wg set wg0 listen-port 51901 2>/dev/null && echo "new port|ok" || echo "new port|refused"
+		wg set wg0 fwmark 3 2>/dev/null && echo "fwmark|ok" || echo "fwmark|refused"
+		wg set wg0 private-key /dev/null 2>/dev/null && echo "other settings|ok" || echo "other settings|refused"
+		ip link set wg0 down
+		ip link set wg0 up 2>/dev/null && echo "up again|ok" || echo "up again|refused"
+	} > "$2"
+	ip link del wg0
+}
+
+both_drivers run ports || exit 1
+same_steps ports "same result, port and sockets as the C driver"
+check_eq "ports: sockets are closed when the device goes" \
+	"$(grep '^after delete|' /tmp/c.txt)" "$(grep '^after delete|' /tmp/rs.txt)"
+line() { grep "^$1|" /tmp/rs.txt; }
+check_eq "ports: up binds IPv4 and IPv6" \
+	"up binds it|ok|port 51820|bound 51820/4 51820/6 51830/4 51830/6 |peers 0" "$(line 'up binds it')"
+check_eq "ports: a port in use is refused and the old one stays" \
+	"a port in use is refused|failed|port 51822|bound 51822/4 51822/6 51830/4 51830/6 |peers 0" \
+	"$(line 'a port in use is refused')"
+check "ports: port 0 while up binds a free port" grep -q '^port 0 while up picks a free port|ok|port random, bound|' /tmp/rs.txt
+
+# A refused port changes nothing else of the request (the C driver sets
+# the fwmark before it fails).
+load_rs
+ip link add wg1 type wireguard-rs && wg set wg1 listen-port 51830 && ip link set wg1 up
+ip link add wg0 type wireguard-rs && ip link set wg0 up
+before=$(wg show wg0 dump)
+check_fails "ports: a port in use fails" wg set wg0 listen-port 51830 fwmark 7
+check_eq "ports: ... and nothing of the request was applied" "$before" "$(wg show wg0 dump)"
+ip link del wg0; ip link del wg1
+rmmod wireguard_rs
+
+both_drivers netns "ports, creating namespace" || exit 1
+check_eq "ports: creating namespace: same as the C driver" "$(cat /tmp/c.txt)" "$(cat /tmp/rs.txt)"
+sed 's/^/    ours: /' /tmp/rs.txt
+check_eq "ports: sockets live in the creating namespace" "bound here| bound in a|51900/4 51900/6 " \
+	"$(grep '^bound ' /tmp/rs.txt | sed 's/ *$//' | tr '\n' ' ')"
+check_eq "ports: once it is gone, the port cannot change" "new port|refused" "$(grep '^new port|' /tmp/rs.txt)"
+check_eq "ports: ... nor can the device come up" "up again|refused" "$(grep '^up again|' /tmp/rs.txt)"
