@@ -5,10 +5,11 @@
 //!
 //! The module's `unsafe` code lives under this directory. Each file covers
 //! one kernel subsystem and states the invariants its types rely on; the
-//! driver files only use safe code, with one exception: the AllowedIPs
+//! driver files only use safe code, with two exceptions: the AllowedIPs
 //! trie (`allowedips.rs`) follows its own RCU-published node pointers and
-//! retires nodes, in five `unsafe` blocks justified by its documented
-//! invariants (a generic wrapper for an intrusive RCU trie would be the trie).
+//! retires nodes, in `unsafe` blocks justified by its documented invariants
+//! (a generic wrapper for an intrusive RCU trie would be the trie), and
+//! `peer.rs` promises the trie's `unsafe trait AllowedIpsPeer` contract.
 
 pub(crate) mod bindings;
 pub(crate) mod crypto;
