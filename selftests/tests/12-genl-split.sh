@@ -43,10 +43,17 @@ expected /tmp/many.conf > /tmp/many.expected
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
-# run KIND TAG: load each configuration, record what the dump gives back.
+# The C driver frees a whole table in one RCU callback when its peers are
+# replaced; with 150,000 nodes under KASAN and kmemleak in TCG that trips
+# the soft-lockup watchdog, so on the debug kernel it gets the 5,000 peers
+# only (its 150,000-prefix comparison runs on the normal kernel).
+c_configs="big many"
+[ "${WGRS_FLAVOR:-}" = debug ] && c_configs=many
+
+# run KIND TAG CONFIGS: load each configuration, record what the dump gives.
 run() {
 	ip link add wg0 type "$1" || return 1
-	for c in big many; do
+	for c in $3; do
 		t0=$(now)
 		wg setconf wg0 /tmp/$c.conf || echo "setconf failed" > /tmp/$2.$c.err
 		t1=$(now)
@@ -61,18 +68,21 @@ run() {
 }
 
 load_rs || { result FAIL "split: module loads"; exit 1; }
-run wireguard-rs rs || result FAIL "split: our device"
+run wireguard-rs rs "big many" || result FAIL "split: our device"
 rmmod wireguard_rs
 load_c || { result FAIL "split: C driver loads"; exit 1; }
-run wireguard c || result FAIL "split: the C driver's device"
+run wireguard c "$c_configs" || result FAIL "split: the C driver's device"
 rmmod wireguard
 
 for c in big many; do
 	check_fails "split: $c: setconf succeeded on our device" test -e /tmp/rs.$c.err
 	check_eq "split: $c: prefixes read back ($(wc -l < /tmp/$c.expected) lines)" \
 		"$(md5sum < /tmp/$c.expected)" "$(md5sum < /tmp/rs.$c.got)"
-	check_eq "split: $c: same showconf as the C driver" \
-		"$(md5sum < /tmp/c.$c.showconf)" "$(md5sum < /tmp/rs.$c.showconf)"
+	case " $c_configs " in *" $c "*)
+		check_eq "split: $c: same showconf as the C driver" \
+			"$(md5sum < /tmp/c.$c.showconf)" "$(md5sum < /tmp/rs.$c.showconf)";;
+	*) echo "    NOTE: $c: no C driver comparison on the $WGRS_FLAVOR kernel (see above)";;
+	esac
 done
 check_eq "split: many: 5000 peers" 5000 "$(grep -c '^\[Peer\]' /tmp/rs.many.showconf)"
 
