@@ -16,9 +16,9 @@ check "genl: follows a rename" wg show wg-other
 ip link add dummy0 type dummy
 check_fails "genl: a non-wireguard device is refused" wg show dummy0
 check_fails "genl: an unknown device is refused" wg show nosuchdev
-# Setting configuration is not implemented yet: it must fail, change nothing.
-check_fails "genl: wg set is refused for now" wg set wg-other listen-port 51820
-check_eq "genl: refused set changed nothing" "$rs_dump" "$(wg show wg-other dump)"
+check_fails "genl: wg set of a non-wireguard device is refused" wg set dummy0 listen-port 51820
+check "genl: wg set of our device works" wg set wg-other listen-port 51820
+check_eq "genl: ... and shows" "51820" "$(wg show wg-other listen-port)"
 ip link del dummy0
 ip link del wg-other
 rmmod wireguard_rs

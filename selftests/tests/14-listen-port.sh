@@ -16,12 +16,12 @@ bound() {
 			awk -v v=$v 'NR > 1 { n = split($2, a, ":"); print a[n] "/" v }'
 	done | while read -r p; do printf '%d/%s\n' "0x${p%/*}" "${p#*/}"; done | sort | tr '\n' ' '
 }
-# The device's port as dumped, with a random one (not 51xxx) shown as
-# "random" and whether both sockets are bound to it.
+# The device's port as dumped, with a random one (any but the ports the
+# steps set) shown as "random" and whether both sockets are bound to it.
 port() {
 	p=$(wg show wg0 listen-port)
 	case $p in
-	51[0-9][0-9][0-9]|0) echo "$p";;
+	0|51820|51821|51822|51823|51830) echo "$p";;
 	*) case " $(bound) " in *" $p/4 $p/6 "*) echo "random, bound";; *) echo "random, NOT bound";; esac;;
 	esac
 }
@@ -47,9 +47,11 @@ run() {
 	steps | while IFS='|' read -r label cmd; do
 		if eval "$cmd" 2>/dev/null; then r=ok; else r=failed; fi
 		# A random port differs between runs: shown as R in the bound list.
-		p=$(wg show wg0 listen-port) b=" $(bound)"
-		case $(port) in random*) b=$(echo "$b" | sed "s# $p/# R/#g");; esac
-		echo "$label|$r|port $(port)|bound$b|peers $(wg show wg0 peers | wc -l)"
+		p=$(wg show wg0 listen-port) b=$(bound)
+		case $(port) in
+		random*) b=$(echo "$b" | tr ' ' '\n' | sed "s#^$p/#R/#" | sort | tr '\n' ' ' | sed 's/^ *//');;
+		esac
+		echo "$label|$r|port $(port)|bound $b|peers $(wg show wg0 peers | wc -l)"
 	done > "$2"
 	ip link del wg0
 	ip link del wg1
