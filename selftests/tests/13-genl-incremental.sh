@@ -36,8 +36,14 @@ update-only changes a present peer|$(peerf "$H1" 4 "$(ip4 0a000800 24)")
 replace: the list becomes the request's, in its order|$(peerf "$H1" 2 "$(ip4 0a000800 24)" "$(ip4 0a000900 24)" "$(ip4 0a000100 24)")
 replace with a removal inside|$(peerf "$H1" 2 "$(ip4 0a000900 24)" "$(ip4 0a000900 24 1)" "$(ip4 0a000100 24)")
 remove-me removes the peer and its prefixes|$(peerf "$H1" 1)
+one request per line, keys in base64|-f /tmp/batch.txt
 STEPS
 }
+# For wgnl -f: a removal, then an IPv6 addition, as two requests.
+cat > /tmp/batch.txt <<BATCH
+1 2:s:wg0 8:{ 0:{ 1:b64:$P2 9:{ 0:{ 1:u16:2 2:ip4:10.0.3.0 3:u8:24 4:u32:1 } } } }
+1 2:s:wg0 8:{ 0:{ 1:b64:$P2 9:{ 0:{ 1:u16:10 2:ip6:fd00:1:: 3:u8:64 } } } }
+BATCH
 
 run() {
 	ip link add wg0 type "$1" || return 1
@@ -70,3 +76,5 @@ check_eq "incremental: remove-me takes the peer away" "$P2 10.0.3.0/24 10.0.2.0/
 	"$(line 'remove-me removes the peer and its prefixes')"
 check_eq "incremental: remove then add keeps the prefix (at the end)" \
 	"$P1 10.0.1.0/24 $P2 10.0.3.0/24 10.0.2.0/24 " "$(line 'remove then add the same prefix')"
+check_eq "incremental: two requests from a file" "ok 2|$P2 10.0.2.0/24 fd00:1::/64 " \
+	"$(grep '^one request per line' /tmp/rs.txt | cut -d'|' -f2-)"

@@ -6,15 +6,22 @@
  * ones, unknown commands, no privileges.
  *
  *   wgnl [-u] [-d] [-x CMD] CMD ATTR...
+ *   wgnl [-u] -f FILE
  *
  *   -u     drop to uid/gid 65534 (no capabilities) before sending
  *   -d     send as a dump request (NLM_F_DUMP)
  *   -x CMD run the shell command CMD after the first reply has arrived and
  *          before reading the rest (to change a device in mid-dump)
+ *   -f FILE send one request per line of FILE ("CMD ATTR...", "-" for
+ *          stdin), one after the other on one socket, each waiting for its
+ *          answer; prints "ok REQUESTS" or "error ERRNO MESSAGE at line N"
+ *          for the first request refused (the rest are not sent)
  *   CMD    genl command number (0: WG_CMD_GET_DEVICE, 1: WG_CMD_SET_DEVICE)
  *   ATTR   TYPE:HEX   attribute TYPE with payload bytes HEX ("" for empty)
  *          TYPE:s:STR attribute TYPE with the string STR and its NUL
  *          TYPE:u32:N / TYPE:u16:N / TYPE:u8:N   integers in host order
+ *          TYPE:b64:STR  attribute TYPE with the base64-decoded STR (a key)
+ *          TYPE:ip4:A / TYPE:ip6:A   an IPv4 or IPv6 address, 4 or 16 bytes
  *          TYPE:{     opens a nested attribute (NLA_F_NESTED set) ...
  *          }          ... and closes the innermost one
  *
@@ -23,6 +30,7 @@
  * "ok MESSAGES intr" means a reply was marked NLM_F_DUMP_INTR (the device
  * changed while it was being dumped).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -75,6 +83,31 @@ static size_t close_nest(size_t off)
 	return off;
 }
 
+/* Decodes standard base64 (with "=" padding); returns the length, or -1. */
+static size_t base64_decode(const char *in, unsigned char *out, size_t max)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int acc = 0, bits = 0;
+	size_t n = 0;
+
+	for (; *in && *in != '='; in++) {
+		const char *d = strchr(digits, *in);
+
+		if (!d || !*d)
+			return (size_t)-1;
+		acc = (acc << 6) | (unsigned int)(d - digits);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == max)
+				return (size_t)-1;
+			out[n++] = (acc >> bits) & 0xff;
+		}
+	}
+	return n;
+}
+
 static size_t parse_attr(size_t off, const char *spec)
 {
 	unsigned char bytes[4096];
@@ -112,6 +145,23 @@ static size_t parse_attr(size_t off, const char *spec)
 		uint16_t x = strtoul(v + 4, NULL, 0);
 
 		return put_attr(off, type, &x, sizeof(x));
+	}
+	if (!strncmp(v, "b64:", 4)) {
+		n = base64_decode(v + 4, bytes, sizeof(bytes));
+		if (n == (size_t)-1) {
+			fprintf(stderr, "bad base64 in %s\n", spec);
+			exit(2);
+		}
+		return put_attr(off, type, bytes, n);
+	}
+	if (!strncmp(v, "ip4:", 4) || !strncmp(v, "ip6:", 4)) {
+		int af = v[2] == '4' ? AF_INET : AF_INET6;
+
+		if (inet_pton(af, v + 4, bytes) != 1) {
+			fprintf(stderr, "bad address in %s\n", spec);
+			exit(2);
+		}
+		return put_attr(off, type, bytes, af == AF_INET ? 4 : 16);
 	}
 	while (v[0] && v[1] && n < sizeof(bytes)) {
 		unsigned int b;
@@ -195,32 +245,94 @@ static int transact(int fd, size_t len, int *messages, char *msg, size_t msglen)
 	return 0;
 }
 
+/* Builds a request for genl command CMD with the attributes in ATTRS. */
+static size_t build_request(int family, int dump, const char *cmd, int n, char **attrs)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)req;
+	struct genlmsghdr *g = NLMSG_DATA(h);
+	static unsigned int seq = 1;
+	size_t off;
+	int i;
+
+	memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	h->nlmsg_type = family;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+	h->nlmsg_seq = ++seq;
+	g->cmd = strtoul(cmd, NULL, 0);
+	g->version = 1;
+	off = NLMSG_HDRLEN + GENL_HDRLEN;
+	for (i = 0; i < n; i++)
+		off = strcmp(attrs[i], "}") ? parse_attr(off, attrs[i]) : close_nest(off);
+	if (depth) {
+		fprintf(stderr, "unclosed nest\n");
+		exit(2);
+	}
+	return off;
+}
+
+/* Sends the requests of a file, one per line, until one is refused. */
+static int run_batch(int fd, int family, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[16384], msg[256], *tok[1024];
+	int sent = 0, lineno = 0, messages, err, n;
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		n = 0;
+		for (char *t = strtok(line, " \t\n"); t; t = strtok(NULL, " \t\n")) {
+			if (n == (int)(sizeof(tok) / sizeof(tok[0]))) {
+				fprintf(stderr, "line %d: too many attributes\n", lineno);
+				exit(2);
+			}
+			tok[n++] = t;
+		}
+		if (!n)
+			continue;
+		err = transact(fd, build_request(family, 0, tok[0], n - 1, tok + 1),
+			       &messages, msg, sizeof(msg));
+		if (err) {
+			printf("error %d %s at line %d\n", err, msg, lineno);
+			return 0;
+		}
+		sent++;
+	}
+	printf("ok %d\n", sent);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
-	int fd, one = 1, drop = 0, dump = 0, family = -1, err, messages, i;
-	const char *after_first = NULL;
+	int fd, one = 1, drop = 0, dump = 0, family = -1, err, messages;
+	const char *after_first = NULL, *batch = NULL;
 	struct nlmsghdr *h = (struct nlmsghdr *)req;
 	struct genlmsghdr *g = NLMSG_DATA(h);
 	char msg[256];
 	size_t off;
 
 	while (argc > 1 && argv[1][0] == '-' && argv[1][1]) {
-		if (!strcmp(argv[1], "-u"))
+		if (!strcmp(argv[1], "-u")) {
 			drop = 1;
-		else if (!strcmp(argv[1], "-d"))
+		} else if (!strcmp(argv[1], "-d")) {
 			dump = 1;
-		else if (!strcmp(argv[1], "-x") && argc > 2) {
+		} else if (!strcmp(argv[1], "-x") && argc > 2) {
 			argc--;
 			argv++;
 			after_first = argv[1];
-		}
-		else
+		} else if (!strcmp(argv[1], "-f") && argc > 2) {
+			argc--;
+			argv++;
+			batch = argv[1];
+		} else {
 			break;
+		}
 		argc--;
 		argv++;
 	}
-	if (argc < 2) {
-		fprintf(stderr, "usage: wgnl [-u] [-d] [-x CMD] CMD ATTR...\n");
+	if (argc < 2 && !batch) {
+		fprintf(stderr, "usage: wgnl [-u] [-d] [-x CMD] CMD ATTR... | wgnl [-u] -f FILE\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -260,19 +372,9 @@ int main(int argc, char *argv[])
 	if (drop && (setgid(65534) || setuid(65534)))
 		die("setuid");
 
-	memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	h->nlmsg_type = family;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
-	h->nlmsg_seq = 2;
-	g->cmd = strtoul(argv[1], NULL, 0);
-	g->version = 1;
-	off = NLMSG_HDRLEN + GENL_HDRLEN;
-	for (i = 2; i < argc; i++)
-		off = strcmp(argv[i], "}") ? parse_attr(off, argv[i]) : close_nest(off);
-	if (depth) {
-		fprintf(stderr, "unclosed nest\n");
-		return 2;
-	}
+	if (batch)
+		return run_batch(fd, family, batch);
+	off = build_request(family, dump, argv[1], argc - 2, argv + 2);
 	between = after_first;
 	err = transact(fd, off, &messages, msg, sizeof(msg));
 	if (err)

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Clients of the genl family other than wg(8): the kernel's own YNL client
+# (tools/net/ynl/pyynl/cli.py, driven by the spec our policy is generated
+# from, so it encodes and decodes every attribute by the spec's types) and
+# wg-quick(8) bringing an interface up and down from a configuration file.
+# Each runs against both drivers and must see the same; absolute checks
+# follow, so that both drivers being wrong alike fails too.
+. /tests/lib.sh
+
+ynl() { python3 /ynl/cli.py --no-schema --spec /ynl/wireguard.yaml "$@"; }
+hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+for k in dev p1 p2; do wg genkey > /tmp/$k.key; wg pubkey < /tmp/$k.key > /tmp/$k.pub; done
+wg genpsk > /tmp/psk
+DEVK=$(hex "$(cat /tmp/dev.key)") PSK=$(hex "$(cat /tmp/psk)")
+P1=$(hex "$(cat /tmp/p1.pub)") P2=$(hex "$(cat /tmp/p2.pub)")
+# A sockaddr_in for 192.0.2.1:51820, as WGPEER_A_ENDPOINT carries it.
+EP=0200ca6cc0000201$(printf '0%.0s' $(seq 16))
+
+# YNL requests: "label|cli.py arguments"; after each, the dump is recorded.
+ynl_steps() {
+	cat <<STEPS
+set key, fwmark and two peers|--do set-device --json {"ifname":"wg0","private-key":"$DEVK","fwmark":7,"peers":[{"public-key":"$P1","endpoint":"$EP","persistent-keepalive-interval":25,"allowedips":[{"family":2,"ipaddr":"10.0.0.0","cidr-mask":24},{"family":10,"ipaddr":"fd00::","cidr-mask":64}]},{"public-key":"$P2","preshared-key":"$PSK","allowedips":[{"family":2,"ipaddr":"10.0.1.0","cidr-mask":24}]}]}
+remove one allowed IP|--do set-device --json {"ifname":"wg0","peers":[{"public-key":"$P1","allowedips":[{"family":2,"ipaddr":"10.0.0.0","cidr-mask":24,"flags":"remove-me"}]}]}
+replace a peer's allowed IPs|--do set-device --json {"ifname":"wg0","peers":[{"public-key":"$P2","flags":"replace-allowedips","allowedips":[{"family":2,"ipaddr":"10.0.2.0","cidr-mask":24},{"family":2,"ipaddr":"10.0.3.0","cidr-mask":24}]}]}
+a cidr too long is refused|--do set-device --json {"ifname":"wg0","peers":[{"public-key":"$P2","allowedips":[{"family":2,"ipaddr":"10.0.4.0","cidr-mask":33}]}]}
+remove a peer|--do set-device --json {"ifname":"wg0","peers":[{"public-key":"$P1","flags":"remove-me"}]}
+STEPS
+}
+
+# The dump as YNL decodes it, without the interface index (it differs
+# between the two drivers' runs).
+ynl_dump() {
+	ynl --output-json --dbg-small-recv 4000 --dump get-device --json '{"ifname":"wg0"}' |
+		python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for m in d: m.pop("ifindex", None)
+print(json.dumps(d, sort_keys=True))'
+}
+
+record_ynl() {
+	ip link add wg0 type "$1" || return 1
+	# The JSON is one word without spaces; no globbing of its brackets.
+	set -f
+	ynl_steps | while IFS='|' read -r label args; do
+		# The error's text, not the extack message (worded differently).
+		# shellcheck disable=SC2086
+		if out=$(ynl $args 2>&1); then r=ok; else
+			r="refused $(echo "$out" | grep -o 'Invalid argument\|Operation not supported\|No such device' | head -n 1)"
+		fi
+		echo "$label|$r|$(ynl_dump)"
+	done > "$2"
+	set +f
+	ip link del wg0
+}
+
+steps() { ynl_steps; }
+both_drivers record_ynl ynl || exit 1
+same_steps ynl "same answer and dump as the C driver"
+last=$(grep '^remove a peer|' /tmp/rs.txt | cut -d'|' -f3)
+check "ynl: the dump decodes to the peer left with its two prefixes" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+# Indexed arrays decode as [{"0": item}, ...].
+items = lambda arr: [v for x in arr for v in x.values()]
+peers = [p for m in d for p in items(m.get("peers", []))]
+assert len(peers) == 1 and peers[0]["public-key"].replace(" ", "") == sys.argv[2], peers
+ips = [(a["ipaddr"], a["cidr-mask"]) for a in items(peers[0]["allowedips"])]
+assert ips == [("10.0.2.0", 24), ("10.0.3.0", 24)], ips
+assert d[0]["fwmark"] == 7 and d[0]["listen-port"] == 0
+' "$last" "$P2"
+check_eq "ynl: a too-long cidr is refused with EINVAL" "refused Invalid argument" \
+	"$(grep '^a cidr too long is refused|' /tmp/rs.txt | cut -d'|' -f2)"
+
+# wg-quick needs the kind "wireguard": our module with drop_in=1.
+mkdir -p /etc/wireguard
+cat > /etc/wireguard/wgq.conf <<EOF
+[Interface]
+PrivateKey = $(cat /tmp/dev.key)
+Address = 10.9.0.1/24, fd09::1/64
+ListenPort = 51900
+MTU = 1400
+
+[Peer]
+PublicKey = $(cat /tmp/p1.pub)
+AllowedIPs = 10.9.1.0/24, fd09:1::/64
+Endpoint = 192.0.2.1:51820
+EOF
+chmod 600 /etc/wireguard/wgq.conf
+
+record_quick() {
+	{
+		if wg-quick up wgq >/tmp/quick.log 2>&1; then echo "up|ok"; else echo "up|failed: $(tail -n 1 /tmp/quick.log)"; fi
+		echo "showconf|$(wg showconf wgq | tr '\n' ' ')"
+		echo "addresses|$(ip -o addr show dev wgq | awk '{ print $3, $4 }' | grep -v fe80 | tr '\n' ' ')"
+		echo "routes|$(ip -4 route show dev wgq | tr '\n' ' ')$(ip -6 route show dev wgq | grep -v fe80 | tr '\n' ' ')"
+		echo "mtu and state|$(ip -o link show dev wgq | grep -o 'mtu [0-9]*\|state [A-Z]*' | tr '\n' ' ')"
+		if wg-quick down wgq >/tmp/quick.log 2>&1; then echo "down|ok"; else echo "down|failed: $(tail -n 1 /tmp/quick.log)"; fi
+		echo "gone|$(ip link show wgq 2>/dev/null | wc -l)"
+	} > "$2"
+}
+steps() { printf '%s\n' up showconf addresses routes 'mtu and state' down gone; }
+load_rs drop_in=1 || { result FAIL "wg-quick: module loads"; exit 1; }
+record_quick wireguard /tmp/rs.txt
+rmmod wireguard_rs
+load_c || { result FAIL "wg-quick: C driver loads"; exit 1; }
+record_quick wireguard /tmp/c.txt
+rmmod wireguard
+same_steps wg-quick "same as with the C driver"
+check_eq "wg-quick: up succeeds" "up|ok" "$(grep '^up|' /tmp/rs.txt)"
+check "wg-quick: the peer's prefixes are routed to the device" grep -q '^routes|.*10\.9\.1\.0/24 .*fd09:1::/64' /tmp/rs.txt
+check "wg-quick: the MTU is set and the device is up" grep -q '^mtu and state|mtu 1400 state UNKNOWN' /tmp/rs.txt
+check_eq "wg-quick: down removes the device" "gone|0" "$(grep '^gone|' /tmp/rs.txt)"
