@@ -379,9 +379,9 @@ struct PeerRequest<'a> {
     attrs: Nested<'a>,
 }
 
-/// Checks one peer the way the C driver's `set_peer` does, returning the
-/// same errors, but before the request changes anything.
-fn check_peer<'a>(req: &Request<'_>, wg: &Device, p: Nested<'a>) -> Result<PeerRequest<'a>> {
+/// Reads a peer's public key and flags, refusing what the C driver's
+/// `set_peer` refuses before it looks at anything else.
+fn read_peer<'a>(req: &Request<'_>, p: Nested<'a>) -> Result<PeerRequest<'a>> {
     let Some(public_key) = p.array::<NOISE_PUBLIC_KEY_LEN>(WGPEER_A_PUBLIC_KEY) else {
         req.set_err_msg(c"wireguard-rs: a peer needs a public key");
         return Err(EINVAL);
@@ -393,27 +393,30 @@ fn check_peer<'a>(req: &Request<'_>, wg: &Device, p: Nested<'a>) -> Result<PeerR
     if p.u32(WGPEER_A_PROTOCOL_VERSION).is_some_and(|v| v != 1) {
         return Err(EPFNOSUPPORT);
     }
-    // The C driver never reads the prefixes of a peer it removes, nor of
-    // an absent peer with UPDATE_ONLY (it skips it).
-    let skipped = flags & WGPEER_F_REMOVE_ME != 0
-        || (flags & WGPEER_F_UPDATE_ONLY != 0 && wg.lookup_peer(public_key).is_none());
-    if !skipped {
-        if let Some(ips) = p.nested(WGPEER_A_ALLOWEDIPS) {
-            for a in ips.elements() {
-                if parse_allowedip(&a).is_err() {
-                    req.set_err_msg(
-                        c"wireguard-rs: bad allowed IP (family, address length or cidr)",
-                    );
-                    return Err(EINVAL);
-                }
-            }
-        }
-    }
     Ok(PeerRequest {
         public_key,
         flags,
         attrs: p,
     })
+}
+
+/// Checks one peer the way the C driver's `set_peer` does, returning the
+/// same errors, but before the request changes anything.
+fn check_peer<'a>(req: &Request<'_>, wg: &Device, p: Nested<'a>) -> Result<PeerRequest<'a>> {
+    let p = read_peer(req, p)?;
+    // The C driver never reads the prefixes of a peer it removes, nor of
+    // an absent peer with UPDATE_ONLY (it skips it).
+    let skipped = p.flags & WGPEER_F_REMOVE_ME != 0
+        || (p.flags & WGPEER_F_UPDATE_ONLY != 0 && wg.lookup_peer(p.public_key).is_none());
+    if !skipped {
+        if let Some(ips) = p.attrs.nested(WGPEER_A_ALLOWEDIPS) {
+            if ips.elements().any(|a| parse_allowedip(&a).is_err()) {
+                req.set_err_msg(c"wireguard-rs: bad allowed IP (family, address length or cidr)");
+                return Err(EINVAL);
+            }
+        }
+    }
+    Ok(p)
 }
 
 /// Applies a `WG_CMD_SET_DEVICE` in the C driver's order. Everything the C
@@ -438,7 +441,11 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
         Some(p) if p != cfg.listen_port && dev.is_running() => Some(wg.bind(p)?),
         _ => None,
     };
-    let mut removals = 1;
+    let private_key = attrs.array::<NOISE_PUBLIC_KEY_LEN>(WGDEVICE_A_PRIVATE_KEY);
+    // Room for every peer this request may remove: one per REMOVE_ME, one
+    // for a new private key that is a peer's public key. (A replace of
+    // all peers hands over the device's list whole.)
+    let mut removals = usize::from(private_key.is_some());
     if let Some(peers) = attrs.nested(WGDEVICE_A_PEERS) {
         for p in peers.elements() {
             let p = check_peer(req, wg, p)?;
@@ -465,12 +472,13 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
     if replace_peers {
         wg.remove_all_peers(&mut cfg, &mut removed);
     }
-    if let Some(key) = attrs.array::<NOISE_PUBLIC_KEY_LEN>(WGDEVICE_A_PRIVATE_KEY) {
+    if let Some(key) = private_key {
         set_private_key(wg, &mut cfg, key, &mut removed);
     }
     if let Some(peers) = attrs.nested(WGDEVICE_A_PEERS) {
+        // Checked above: read again, not checked again.
         for p in peers.elements() {
-            let p = check_peer(req, wg, p)?;
+            let p = read_peer(req, p)?;
             set_peer(wg, &mut cfg, &p, &mut removed)?;
         }
     }
