@@ -68,10 +68,9 @@ cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
 if [ "$demo" = 1 ]; then
 	cp "$here/demo.sh" "$root/tests/"
-elif [ "$bench" = 1 ]; then
-	cp "$here"/bench/*.sh "$root/tests/"
 else
-	for t in "$here"/tests/*.sh; do
+	dir=tests; [ "$bench" = 1 ] && dir=bench
+	for t in "$here/$dir"/*.sh; do
 		case $(basename "$t") in *${only}*) cp "$t" "$root/tests/";; esac
 	done
 fi
