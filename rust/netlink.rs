@@ -401,13 +401,27 @@ fn read_peer<'a>(req: &Request<'_>, p: Nested<'a>) -> Result<PeerRequest<'a>> {
 }
 
 /// Checks one peer the way the C driver's `set_peer` does, returning the
-/// same errors, but before the request changes anything.
-fn check_peer<'a>(req: &Request<'_>, wg: &Device, p: Nested<'a>) -> Result<PeerRequest<'a>> {
+/// same errors, but before the request changes anything. `earlier` are the
+/// peers that come before it in the request.
+fn check_peer<'a>(
+    req: &Request<'_>,
+    wg: &Device,
+    p: Nested<'a>,
+    mut earlier: impl Iterator<Item = Nested<'a>>,
+) -> Result<PeerRequest<'a>> {
     let p = read_peer(req, p)?;
     // The C driver never reads the prefixes of a peer it removes, nor of
-    // an absent peer with UPDATE_ONLY (it skips it).
+    // an absent peer with UPDATE_ONLY (it skips it). Absent means absent
+    // when it is applied: not in the device, nor added by an earlier peer
+    // of this request. (Earlier removals are not followed: checking the
+    // prefixes of a peer that will be skipped only refuses a bad request.)
     let skipped = p.flags & WGPEER_F_REMOVE_ME != 0
-        || (p.flags & WGPEER_F_UPDATE_ONLY != 0 && wg.lookup_peer(p.public_key).is_none());
+        || (p.flags & WGPEER_F_UPDATE_ONLY != 0
+            && wg.lookup_peer(p.public_key).is_none()
+            && !earlier.any(|q| {
+                q.array::<NOISE_PUBLIC_KEY_LEN>(WGPEER_A_PUBLIC_KEY) == Some(p.public_key)
+                    && q.u32(WGPEER_A_FLAGS).unwrap_or(0) & WGPEER_F_REMOVE_ME == 0
+            }));
     if !skipped {
         if let Some(ips) = p.attrs.nested(WGPEER_A_ALLOWEDIPS) {
             if ips.elements().any(|a| parse_allowedip(&a).is_err()) {
@@ -447,8 +461,8 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
     // all peers hands over the device's list whole.)
     let mut removals = usize::from(private_key.is_some());
     if let Some(peers) = attrs.nested(WGDEVICE_A_PEERS) {
-        for p in peers.elements() {
-            let p = check_peer(req, wg, p)?;
+        for (i, p) in peers.elements().enumerate() {
+            let p = check_peer(req, wg, p, peers.elements().take(i))?;
             if p.flags & WGPEER_F_REMOVE_ME != 0 {
                 removals += 1;
             }

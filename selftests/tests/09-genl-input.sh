@@ -6,8 +6,8 @@
 . /tests/lib.sh
 
 # requests IFINDEX DUMMYINDEX: one request per line, "label|wgnl arguments".
-# The last one is half-applied by the C driver (the good peer stays), so it
-# comes last; ours refuses it whole.
+# The last two are half-applied by the C driver (the first peer stays), so
+# they come last; ours refuses them whole.
 K=$(printf '11%.0s' $(seq 32))
 requests() {
 	cat <<REQ
@@ -47,6 +47,7 @@ set of peers that are not nested|1 2:s:wg0 8:0500010000000000
 set of a peer that is truncated|1 2:s:wg0 8:{ 0:2400010011 }
 a good get|-d 0 2:s:wg0
 set of a good peer, then a bad one|1 2:s:wg0 8:{ 0:{ 1:$K 9:{ 0:{ 1:u16:2 2:0a000000 3:u8:8 } } } 0:{ 1:$K 10:u32:2 } }
+set of a new peer, then update-only of it with a bad allowed IP|1 2:s:wg0 8:{ 0:{ 1:$K } 0:{ 1:$K 3:u32:4 9:{ 0:{ 1:u16:2 2:0a000000 3:u8:33 } } } }
 REQ
 }
 
