@@ -46,6 +46,17 @@ if ! "$BINDGEN_ROOT/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSI
 		|| die "cargo install bindgen-cli failed"
 fi
 
+# pyroute2 for the client tests: a pinned wheel from PyPI, checked by digest.
+. "$(dirname "$0")/pyroute2.env"
+if ! echo "$WGRS_PYROUTE2_SHA256  $WGRS_PYROUTE2_WHEEL" | sha256sum -c --status 2>/dev/null; then
+	log "downloading $(basename "$WGRS_PYROUTE2_WHEEL")"
+	mkdir -p "$(dirname "$WGRS_PYROUTE2_WHEEL")"
+	curl -fsSL --retry 3 -o "$WGRS_PYROUTE2_WHEEL.part" "$WGRS_PYROUTE2_URL" || die "download of pyroute2 failed"
+	echo "$WGRS_PYROUTE2_SHA256  $WGRS_PYROUTE2_WHEEL.part" | sha256sum -c --status \
+		|| die "pyroute2 wheel does not match its pinned sha256"
+	mv "$WGRS_PYROUTE2_WHEEL.part" "$WGRS_PYROUTE2_WHEEL"
+fi
+
 # Final checks: fail early and say which piece is missing.
 [ -x /usr/bin/rustc ] || die "/usr/bin/rustc (Debian rustc-web) missing"
 [ -x /usr/bin/clippy-driver ] || die "/usr/bin/clippy-driver (Debian rust-web-clippy) missing"

@@ -40,23 +40,25 @@ gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/wgnl" "$here/tools/wgnl.
 ln -sf /usr/bin/ip "$root/bin/ip"
 
 # Other clients of the genl family, for tests/15-clients.sh: wg-quick (a
-# bash script) and the kernel's own YNL client (Python, with the spec the
-# module's policy is generated from). The Python standard library goes in
-# without the parts nothing here imports, compiled files included so the
-# VM does not compile them under emulation.
+# bash script), the kernel's own YNL client (with the spec the module's
+# policy is generated from) and pyroute2, the last two on Debian's Python.
+# Its standard library goes in without the parts nothing here imports,
+# compiled files included so the VM does not compile them under emulation.
 copy_bin /bin/bash bin/bash
 cp /usr/bin/wg-quick "$root/usr/bin/wg-quick"
 copy_bin /usr/bin/python3.11 usr/bin/python3
 pylib=/usr/lib/python3.11
-mkdir -p "$root/$pylib" "$root/usr/lib/python3/dist-packages" "$root/ynl"
+dist=usr/lib/python3/dist-packages
+mkdir -p "$root/$pylib" "$root/$dist" "$root/ynl"
 tar -C "$pylib" -c --exclude='*.opt-[12].pyc' --exclude=test --exclude=idlelib \
 	--exclude=tkinter --exclude=lib2to3 --exclude=ensurepip --exclude=pydoc_data \
-	--exclude=distutils --exclude='config-*' --exclude=site-packages \
-	--exclude=dist-packages --exclude=unittest --exclude=asyncio --exclude=email \
-	--exclude=xml --exclude=multiprocessing --exclude=sqlite3 --exclude=turtledemo \
-	--exclude=venv --exclude=http --exclude=curses --exclude=dbm \
-	--exclude=wsgiref --exclude=xmlrpc --exclude=concurrent . | tar -C "$root/$pylib" -x
-cp -r /usr/lib/python3/dist-packages/yaml "$root/usr/lib/python3/dist-packages/"
+	--exclude=turtledemo --exclude='config-*' --exclude=site-packages \
+	--exclude=dist-packages . | tar -C "$root/$pylib" -x
+for so in "$pylib"/lib-dynload/*.so; do copy_bin "$so" "${so#/}"; done
+cp -r "/$dist/yaml" "$root/$dist/"
+. "$here/../scripts/pyroute2.env"
+/usr/bin/python3.11 -m zipfile -e "$WGRS_PYROUTE2_WHEEL" "$root/$dist/"
+/usr/bin/python3.11 -m compileall -q -d "/$dist" "$root/$dist/pyroute2" >/dev/null
 ksrc=$(readlink -f "$kdir/source")
 cp -r "$ksrc/tools/net/ynl/pyynl/cli.py" "$ksrc/tools/net/ynl/pyynl/lib" "$root/ynl/"
 cp "$ksrc/Documentation/netlink/specs/wireguard.yaml" "$root/ynl/"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Clients of the genl family other than wg(8): the kernel's own YNL client
 # (tools/net/ynl/pyynl/cli.py, driven by the spec our policy is generated
-# from, so it encodes and decodes every attribute by the spec's types) and
-# wg-quick(8) bringing an interface up and down from a configuration file.
+# from, so it encodes and decodes every attribute by the spec's types),
+# pyroute2, and wg-quick(8) bringing an interface up and down from a
+# configuration file.
 # Each runs against both drivers and must see the same; absolute checks
 # follow, so that both drivers being wrong alike fails too.
 . /tests/lib.sh
@@ -70,6 +71,73 @@ assert d[0]["fwmark"] == 7 and d[0]["listen-port"] == 0
 ' "$last" "$P2"
 check_eq "ynl: a too-long cidr is refused with EINVAL" "refused Invalid argument" \
 	"$(grep '^a cidr too long is refused|' /tmp/rs.txt | cut -d'|' -f2)"
+
+# pyroute2's WireGuard class: its own encoder (array elements numbered,
+# endpoints built field by field) and decoder. STEP sets, then the device
+# is printed as pyroute2 decodes it.
+cat > /tmp/pr2.py <<'PY'
+import sys
+from base64 import b64encode
+from pyroute2 import WireGuard
+
+step, dev, p1, p2, psk = sys.argv[1:6]
+wg = WireGuard()
+if step == "key and first peer":
+    wg.set("wg0", private_key=dev, fwmark=0x20, peer={
+        "public_key": p1, "endpoint_addr": "192.0.2.1", "endpoint_port": 51820,
+        "persistent_keepalive": 15, "allowed_ips": ["10.0.0.0/24", "fd00::/64"]})
+elif step == "second peer, IPv6 endpoint and psk":
+    wg.set("wg0", peer={
+        "public_key": p2, "preshared_key": psk, "endpoint_addr": "2001:db8::1",
+        "endpoint_port": 1234, "allowed_ips": ["10.0.1.0/24"]})
+elif step == "replace a peer's allowed IPs":
+    wg.set("wg0", peer={"public_key": p1, "replace_allowed_ips": True,
+                        "allowed_ips": ["10.0.2.0/24", "10.0.3.0/24"]})
+elif step == "remove a peer":
+    wg.set("wg0", peer={"public_key": p2, "remove": True})
+
+def key(nla, name):
+    # get_attr gives the decoded value: the key in base64, as bytes.
+    v = nla.get_attr(name)
+    return v.decode() if isinstance(v, bytes) else "-" if v is None else str(v)
+
+out = []
+for msg in wg.info("wg0"):
+    if msg.get_attr("WGDEVICE_A_PRIVATE_KEY") is not None:
+        out.append("dev %s %s port %s fwmark %s" % (
+            key(msg, "WGDEVICE_A_PRIVATE_KEY"), key(msg, "WGDEVICE_A_PUBLIC_KEY"),
+            msg.get_attr("WGDEVICE_A_LISTEN_PORT"), msg.get_attr("WGDEVICE_A_FWMARK")))
+    for peer in msg.get_attr("WGDEVICE_A_PEERS") or []:
+        ep = peer.get_attr("WGPEER_A_ENDPOINT")
+        ips = [a["addr"] for a in peer.get_attr("WGPEER_A_ALLOWEDIPS") or []]
+        out.append("peer %s psk %s endpoint %s keepalive %s ips %s" % (
+            key(peer, "WGPEER_A_PUBLIC_KEY"), key(peer, "WGPEER_A_PRESHARED_KEY"),
+            "%s:%s" % (ep["addr"], ep["port"]) if ep else "-",
+            peer.get_attr("WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL"), ",".join(ips)))
+print(" / ".join(out))
+PY
+pr2_steps() {
+	printf '%s\n' "key and first peer" "second peer, IPv6 endpoint and psk" \
+		"replace a peer's allowed IPs" "remove a peer"
+}
+record_pr2() {
+	ip link add wg0 type "$1" || return 1
+	pr2_steps | while read -r label; do
+		seen=$(python3 /tmp/pr2.py "$label" "$(cat /tmp/dev.key)" "$(cat /tmp/p1.pub)" \
+			"$(cat /tmp/p2.pub)" "$(cat /tmp/psk)" 2>&1 | tail -n 1)
+		echo "$label|$seen|$(wg show wg0 dump | tr '\t\n' '  ')"
+	done > "$2"
+	ip link del wg0
+}
+steps() { pr2_steps; }
+both_drivers record_pr2 pyroute2 || exit 1
+same_steps pyroute2 "same as with the C driver"
+check_eq "pyroute2: what it set and decodes" \
+	"dev $(cat /tmp/dev.key) $(cat /tmp/dev.pub) port 0 fwmark 32 / peer $(cat /tmp/p1.pub) psk $(printf 'A%.0s' $(seq 43))= endpoint 192.0.2.1:51820 keepalive 15 ips 10.0.0.0/24,fd00::/64 / peer $(cat /tmp/p2.pub) psk $(cat /tmp/psk) endpoint 2001:db8::1:1234 keepalive 0 ips 10.0.1.0/24" \
+	"$(grep '^second peer' /tmp/rs.txt | cut -d'|' -f2)"
+check "pyroute2: the replace left the two new prefixes, in order" \
+	grep -q "^replace a peer's allowed IPs|.* ips 10.0.2.0/24,10.0.3.0/24 / " /tmp/rs.txt
+check_fails "pyroute2: the removed peer is gone" grep -q "^remove a peer|.*$(cat /tmp/p2.pub)" /tmp/rs.txt
 
 # wg-quick needs the kind "wireguard": our module with drop_in=1.
 mkdir -p /etc/wireguard
