@@ -219,11 +219,12 @@ impl Peer {
     }
 }
 
-// SAFETY: a `Peer` lives in an `Arc` held by its device. The device takes
-// it out of its AllowedIPs table (`remove_by_peer`) before it gives up its
-// references, and gives them up only after an RCU grace period
-// (`RemovedPeers`), or when the device is destroyed and no lookup can run.
-// Any other reference only delays the free further.
+// A `Peer` lives in an `Arc` held by its device. The device takes it out of
+// its AllowedIPs table (`remove_by_peer`) before it gives up its references,
+// and gives them up only after an RCU grace period (`RemovedPeers`), or when
+// the device is destroyed and no lookup can run.
+// SAFETY: so a peer is freed only after a grace period that follows its
+// removal from the table; any other reference only delays the free further.
 unsafe impl AllowedIpsPeer for Peer {
     fn allowedips_list(&self) -> &PeerList<Self> {
         &self.allowedips
