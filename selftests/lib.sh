@@ -38,6 +38,9 @@ check_eq() {
 	fi
 }
 
+# hex BASE64: the bytes of a base64 string (a key) in hex, for wgnl.
+hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+
 loaded() { [ -d "/sys/module/$1" ]; }
 load_rs() { insmod "$RS_KO" "$@"; }
 load_c() { insmod "$C_KO"; }

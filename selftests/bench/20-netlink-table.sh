@@ -46,7 +46,8 @@ remove_list() {
 		printf "1 2:s:wg0 8:{ 0:{ 1:b64:%s 9:{ 0:{ 1:u16:2 2:ip4:%s 3:u8:%s 4:u32:1 } } } }\n", $1, p[1], p[2]
 	} }'
 }
-count() { wg show wg0 allowed-ips | awk '{ n += NF - 1 } END { print n }'; }
+# count: the prefixes in `wg show wg0 allowed-ips` output on stdin
+count() { awk '{ n += NF - 1 } END { print n }'; }
 
 # timed CMD...: runs CMD (output to /tmp/out) and prints its elapsed and
 # system time in seconds; the system time is the kernel's share, mostly
@@ -65,11 +66,11 @@ run() {
 	dump=$(timed wg show wg0 allowed-ips) || return 1
 	mv /tmp/out /tmp/$2.dump
 	after=$(slab "$3")
-	n=$(awk '{ n += NF - 1 } END { print n }' /tmp/$2.dump)
+	n=$(count < /tmp/$2.dump)
 	remove_list < /tmp/$2.dump > /tmp/$2.remove
 	rm=$(timed wgnl -f /tmp/$2.remove) || return 1
 	[ "$(cat /tmp/out)" = "ok $(wc -l < /tmp/$2.remove)" ] || echo "    $2: removal: $(cat /tmp/out)" >&2
-	echo "$2 $set $dump $n $((after - before)) $rm $(count)"
+	echo "$2 $set $dump $n $((after - before)) $rm $(wg show wg0 allowed-ips | count)"
 	ip link del wg0
 }
 

@@ -5,7 +5,6 @@
 # change) or not present (no change). Run against both drivers; every
 # step's dump must match, and some absolute expectations are checked.
 . /tests/lib.sh
-hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 wg genkey | wg pubkey > /tmp/p1.pub
 wg genkey | wg pubkey > /tmp/p2.pub
 wg genkey | wg pubkey > /tmp/p3.pub

@@ -9,7 +9,6 @@
 . /tests/lib.sh
 
 ynl() { python3 /ynl/cli.py --no-schema --spec /ynl/wireguard.yaml "$@"; }
-hex() { echo "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 for k in dev p1 p2; do wg genkey > /tmp/$k.key; wg pubkey < /tmp/$k.key > /tmp/$k.pub; done
 wg genpsk > /tmp/psk
 DEVK=$(hex "$(cat /tmp/dev.key)") PSK=$(hex "$(cat /tmp/psk)")
