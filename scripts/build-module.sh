@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/toolchain.env"
 kdir=${1:?usage: build-module.sh KDIR TAG}
 tag=${2:?usage: build-module.sh KDIR TAG}
-out=$WGRS_CACHE/module/$tag
+# WGRS_WORK: where module builds and VM runs go (default: the cache); a
+# second checkout sets its own to run beside the first.
+out=${WGRS_WORK:-$WGRS_CACHE}/module/$tag
 mkdir -p "$out"
 # Copy the module sources, keeping mtimes so unchanged files do not rebuild.
 (cd "$here" && tar cf - Kbuild rust shims) | (cd "$out" && tar xpf -)

@@ -39,7 +39,7 @@ for flavor in "${flavors[@]}"; do
 	if ! ko=$("$here/scripts/build-module.sh" "$kdir" "$flavor"); then
 		result FAIL "[$flavor] module build"; continue
 	fi
-	work=$WGRS_CACHE/run/$flavor
+	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor
 	rm -rf "$work"; mkdir -p "$work"
 	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$ko" "$work/initramfs.cpio.gz" "$demo" "$only" "$bench" >"$work/mkinitramfs.log" 2>&1; then
 		cat "$work/mkinitramfs.log" >&2
