@@ -113,12 +113,21 @@ impl<'a, P> Entry<'a, P> {
 }
 
 /// Follows a peer-list pointer.
-fn deref_tagged<'a, P>(t: Tagged, proof: &'a impl Proof) -> Option<Entry<'a, P>> {
+///
+/// # Safety
+///
+/// As for [`deref`]: `t` is 0 or was read from a peer list (or is a node's
+/// own [`Node::tagged`]) of a table whose guard or writer lock `proof` is.
+unsafe fn deref_tagged<'a, P>(t: Tagged, proof: &'a impl Proof) -> Option<Entry<'a, P>> {
     let addr = t & !1;
-    if t & 1 == 0 {
-        deref(addr as *mut Node<u32, P>, proof).map(Entry::V4)
-    } else {
-        deref(addr as *mut Node<u128, P>, proof).map(Entry::V6)
+    // SAFETY: bit 0 tells the family of the tagged node (the caller's
+    // promise covers the address).
+    unsafe {
+        if t & 1 == 0 {
+            deref(addr as *mut Node<u32, P>, proof).map(Entry::V4)
+        } else {
+            deref(addr as *mut Node<u128, P>, proof).map(Entry::V6)
+        }
     }
 }
 
@@ -219,10 +228,17 @@ impl Proof for ReadGuard {}
 impl<P> Proof for Writer<'_, P> {}
 
 /// Follows a node pointer.
-fn deref<'a, K, P>(p: *mut Node<K, P>, _proof: &'a impl Proof) -> Option<&'a Node<K, P>> {
-    // SAFETY: by the module invariants a non-null node pointer found in the
-    // trie or a peer list is live; the proof keeps it so for `'a` (RCU
-    // defers the free past the guard; the writer is the only one freeing).
+///
+/// # Safety
+///
+/// `p` must be null, or have been read from a root, a child slot or a peer
+/// list of the table that `proof` guards (an RCU read guard, or the
+/// table's writer lock) while `proof` was held, or be a node the writer
+/// holding `proof` allocated and has not retired.
+unsafe fn deref<'a, K, P>(p: *mut Node<K, P>, _proof: &'a impl Proof) -> Option<&'a Node<K, P>> {
+    // SAFETY: by the module invariants such a pointer is live; the proof
+    // keeps it so for `'a` (RCU defers the free past the guard; only the
+    // writer frees).
     unsafe { p.as_ref() }
 }
 
@@ -352,7 +368,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     pub(crate) fn remove_by_peer(&self, peer: &P) {
         let w = self.writer();
         let list = peer.allowedips_list();
-        while let Some(e) = deref_tagged::<P>(list.first.load(Relaxed), &w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        while let Some(e) = unsafe { deref_tagged::<P>(list.first.load(Relaxed), &w) } {
             self.remove_entry(&w, e);
         }
     }
@@ -384,7 +401,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     pub(crate) fn replace_commit(&self, peer: &P) {
         let w = self.writer();
         let mut t = peer.allowedips_list().first.load(Relaxed);
-        while let Some(e) = deref_tagged::<P>(t, &w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        while let Some(e) = unsafe { deref_tagged::<P>(t, &w) } {
             // Removing a node never frees another prefix node, so the next
             // one stays valid.
             t = e.links().next.load(Relaxed);
@@ -406,7 +424,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     fn set_stale(&self, peer: &P, stale: bool) {
         let w = self.reader_lock();
         let mut t = peer.allowedips_list().first.load(Relaxed);
-        while let Some(e) = deref_tagged::<P>(t, &w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        while let Some(e) = unsafe { deref_tagged::<P>(t, &w) } {
             match &e {
                 Entry::V4(n) => n.stale.store(stale, Relaxed),
                 Entry::V6(n) => n.stale.store(stale, Relaxed),
@@ -431,7 +450,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         key: K,
     ) -> Option<&'g P> {
         let mut found: *mut P = null_mut();
-        let mut node = deref(root.load(Acquire), guard);
+        // SAFETY: read from the trie under the RCU read guard `guard`.
+        let mut node = unsafe { deref(root.load(Acquire), guard) };
         while let Some(n) = node {
             if key.common_bits(n.key) < n.cidr {
                 break;
@@ -443,7 +463,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             if n.cidr == K::BITS {
                 break;
             }
-            node = deref(n.child[key.bit(n.cidr)].load(Acquire), guard);
+            // SAFETY: read from the trie under the RCU read guard `guard`.
+            node = unsafe { deref(n.child[key.bit(n.cidr)].load(Acquire), guard) };
         }
         // SAFETY: a peer stays valid for an RCU grace period after it left
         // the table (the `AllowedIpsPeer` contract), and we are inside one.
@@ -472,7 +493,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
                 _ => first,
             },
         };
-        while let Some(e) = deref_tagged::<P>(t, &w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        while let Some(e) = unsafe { deref_tagged::<P>(t, &w) } {
             let (prefix, at) = match &e {
                 Entry::V4(n) => (
                     Prefix::V4(n.key.to_be_bytes(), n.cidr),
@@ -501,7 +523,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         cidr: u8,
     ) -> Option<&'w Node<K, P>> {
         let key = key.masked(cidr);
-        let mut node = deref(root.load(Relaxed), w);
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        let mut node = unsafe { deref(root.load(Relaxed), w) };
         while let Some(n) = node {
             if n.cidr > cidr || key.common_bits(n.key) < n.cidr {
                 return None;
@@ -509,7 +532,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             if n.cidr == cidr {
                 return Some(n);
             }
-            node = deref(n.child[key.bit(n.cidr)].load(Relaxed), w);
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            node = unsafe { deref(n.child[key.bit(n.cidr)].load(Relaxed), w) };
         }
         None
     }
@@ -541,9 +565,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         // Tail insertion keeps insertion order; the list has no tail pointer
         // (it would cost every peer 8 bytes), so find the tail via `prev` of
         // the head, which the head node keeps pointing at the tail.
-        if let Some(first) = deref_tagged::<P>(head.load(Relaxed), w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        if let Some(first) = unsafe { deref_tagged::<P>(head.load(Relaxed), w) } {
             let last = first.links().prev.load(Relaxed);
-            if let Some(l) = deref_tagged::<P>(last, w) {
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            if let Some(l) = unsafe { deref_tagged::<P>(last, w) } {
                 l.links().next.store(me, Relaxed);
             }
             first.links().prev.store(me, Relaxed);
@@ -556,7 +582,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
     /// Takes `node` out of its peer's list.
     fn list_del<K: Key>(&self, w: &Writer<'_, P>, node: &Node<K, P>) {
-        let Some(peer) = deref_peer(node.peer.load(Relaxed), w) else {
+        // SAFETY: a node's peer field, read under the writer lock.
+        let Some(peer) = (unsafe { deref_peer(node.peer.load(Relaxed), w) }) else {
             return;
         };
         let head = &peer.allowedips_list().first;
@@ -567,20 +594,24 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         if first == me {
             // New first node (or empty list); it inherits the tail pointer.
             head.store(next, Relaxed);
-            if let Some(n) = deref_tagged::<P>(next, w) {
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            if let Some(n) = unsafe { deref_tagged::<P>(next, w) } {
                 n.links()
                     .prev
                     .store(if prev == me { next } else { prev }, Relaxed);
             }
         } else {
-            if let Some(p) = deref_tagged::<P>(prev, w) {
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            if let Some(p) = unsafe { deref_tagged::<P>(prev, w) } {
                 p.links().next.store(next, Relaxed);
             }
-            match deref_tagged::<P>(next, w) {
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            match unsafe { deref_tagged::<P>(next, w) } {
                 Some(n) => n.links().prev.store(prev, Relaxed),
                 // We were the tail: the first node's tail pointer moves back.
                 None => {
-                    if let Some(f) = deref_tagged::<P>(first, w) {
+                    // SAFETY: read from the trie or a peer list under the writer lock.
+                    if let Some(f) = unsafe { deref_tagged::<P>(first, w) } {
                         f.links().prev.store(prev, Relaxed);
                     }
                 }
@@ -604,10 +635,11 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let key = key.masked(cidr);
         let peer_ptr = core::ptr::from_ref(peer).cast_mut();
 
-        // Walk down while nodes are prefixes of ours; `parent` ends at the
-        // deepest such node, `slot` at the pointer below it towards `key`.
+        // Walk down while nodes are prefixes of ours; `slot` ends at the
+        // pointer below the deepest such node (or the root) towards `key`.
         let mut slot = root;
-        while let Some(n) = deref(slot.load(Relaxed), w) {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        while let Some(n) = unsafe { deref(slot.load(Relaxed), w) } {
             if n.cidr > cidr || key.common_bits(n.key) < n.cidr {
                 break;
             }
@@ -627,13 +659,16 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
 
         let new = self.new_node(key, cidr, peer_ptr)?;
         let new_ptr = new.as_ptr();
-        let Some(newn) = deref(new_ptr, w) else {
+        // SAFETY: a node the writer just allocated and has not retired.
+        let Some(newn) = (unsafe { deref(new_ptr, w) }) else {
             return Err(ENOMEM);
         };
         let down_ptr = slot.load(Relaxed);
-        let Some(down) = deref(down_ptr, w) else {
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        let Some(down) = (unsafe { deref(down_ptr, w) }) else {
             // Empty slot: hang the new node there.
             self.list_add(w, newn, peer);
+            // INVARIANT: a live node from this family's cache is published.
             slot.store(new_ptr, Release);
             return Ok(());
         };
@@ -642,6 +677,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             // Our prefix covers `down`: insert above it.
             newn.child[down.key.bit(cidr)].store(down_ptr, Relaxed);
             self.list_add(w, newn, peer);
+            // INVARIANT: a live node, whose child is the live `down`, is
+            // published in `down`'s place.
             slot.store(new_ptr, Release);
             return Ok(());
         }
@@ -655,12 +692,15 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
                 return Err(e);
             }
         };
-        let Some(br) = deref(branch.as_ptr(), w) else {
+        // SAFETY: a node the writer just allocated and has not retired.
+        let Some(br) = (unsafe { deref(branch.as_ptr(), w) }) else {
             return Err(ENOMEM);
         };
         br.child[down.key.bit(common)].store(down_ptr, Relaxed);
         br.child[key.bit(common)].store(new_ptr, Relaxed);
         self.list_add(w, newn, peer);
+        // INVARIANT: a live branching node, whose children are the live
+        // `down` and `new`, is published in `down`'s place.
         slot.store(branch.as_ptr(), Release);
         Ok(())
     }
@@ -695,7 +735,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         let mut gslot: Option<&AtomicPtr<Node<K, P>>> = None;
         let mut pslot = root;
         let mut parent: Option<&Node<K, P>> = None;
-        let mut node = deref(root.load(Relaxed), w);
+        // SAFETY: read from the trie or a peer list under the writer lock.
+        let mut node = unsafe { deref(root.load(Relaxed), w) };
         while let Some(n) = node {
             if n.cidr == cidr && n.key == key {
                 break;
@@ -706,7 +747,8 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
             gslot = Some(pslot);
             parent = Some(n);
             pslot = &n.child[key.bit(n.cidr)];
-            node = deref(pslot.load(Relaxed), w);
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            node = unsafe { deref(pslot.load(Relaxed), w) };
         }
         let Some(n) = node else {
             return;
@@ -787,7 +829,10 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         while len > 0 {
             len -= 1;
             let p = stack[len];
-            let Some(n) = deref(p, w) else { continue };
+            // SAFETY: read from the trie or a peer list under the writer lock.
+            let Some(n) = (unsafe { deref(p, w) }) else {
+                continue;
+            };
             for c in &n.child {
                 let c = c.swap(null_mut(), Relaxed);
                 if !c.is_null() && len < stack.len() {
@@ -801,9 +846,16 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     }
 }
 
-fn deref_peer<'a, P>(p: *mut P, _w: &'a impl Proof) -> Option<&'a P> {
+/// Follows a node's peer pointer.
+///
+/// # Safety
+///
+/// `p` must be null or have been read from the `peer` field of a node of
+/// the table that `w` guards, while `w` was held.
+unsafe fn deref_peer<'a, P>(p: *mut P, _w: &'a impl Proof) -> Option<&'a P> {
     // SAFETY: peers in the table are alive while they are in it (the
-    // `AllowedIpsPeer` contract: they leave before being freed).
+    // `AllowedIpsPeer` contract: they leave before being freed), and `w`
+    // keeps the table from changing for `'a`.
     unsafe { p.as_ref() }
 }
 

@@ -299,8 +299,9 @@ impl LinkDriver for Device {
     }
 
     fn start_xmit(dev: &NetDevice, _this: &Self, skb: SkBuff) {
-        // No peers can be configured yet, so there is nobody to send to: the
-        // C driver counts a packet without a peer as a transmit error.
+        // This driver sends nothing yet: every packet is counted as a
+        // transmit error (as the C driver counts a packet it cannot send)
+        // and dropped.
         dev.count_tx_error();
         drop(skb);
     }

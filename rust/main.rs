@@ -11,29 +11,17 @@ use kernel::{
     sync::Arc, //
 };
 
-// The protocol core is complete and tested (see `selftest/`), but the
-// packet path that drives it (peers, sockets, send, receive, timers) is not
-// written yet, so parts of it have no caller in the module for now.
-#[allow(dead_code)]
 mod allowedips;
-#[allow(dead_code)]
 mod cookie;
-#[allow(dead_code)]
 mod counter;
 mod device;
-#[allow(dead_code)]
 mod kapi;
-#[allow(dead_code)]
 mod keypairs;
-#[allow(dead_code)]
 mod messages;
 mod netlink;
-#[allow(dead_code)]
 mod noise;
 mod peer;
-#[allow(dead_code)]
 mod peerlookup;
-#[allow(dead_code)]
 mod ratelimiter;
 #[cfg(CONFIG_KUNIT)]
 mod selftest;
@@ -135,9 +123,7 @@ impl kernel::Module for WireGuardRs {
         } else {
             None
         };
-        let family = netlink::FAMILY
-            .register(module, netlink::FAMILY_NAME, netlink::FAMILY_VERSION)
-            .inspect_err(|e| {
+        let family = netlink::FAMILY.register().inspect_err(|e| {
                 if *e == EEXIST {
                     pr_err!("generic netlink family 'wireguard' is already registered (is wireguard.ko loaded?); not loading\n");
                 } else {

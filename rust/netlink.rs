@@ -13,7 +13,25 @@ use crate::device::{
     Device,
     RemovedPeers, //
 };
-use crate::kapi::bindings::{
+use crate::kapi::crypto::constant_time_eq;
+use crate::kapi::genl::{
+    wireguard_genl_entry_points,
+    AttrGet,
+    Attrs,
+    Dump,
+    Family,
+    MsgBuf,
+    Nested,
+    Request,
+    WireguardOps, //
+};
+use crate::kapi::netdev::{
+    Net,
+    NetDevice,
+    NetDeviceRef,
+    RtnlGuard, //
+};
+use crate::kapi::uapi::{
     WGALLOWEDIP_A_CIDR_MASK,
     WGALLOWEDIP_A_FAMILY,
     WGALLOWEDIP_A_FLAGS,
@@ -42,23 +60,9 @@ use crate::kapi::bindings::{
     WGPEER_F_REMOVE_ME,
     WGPEER_F_REPLACE_ALLOWEDIPS,
     WGPEER_F_UPDATE_ONLY,
-    WG_CMD_GET_DEVICE, //
-};
-use crate::kapi::crypto::constant_time_eq;
-use crate::kapi::genl::{
-    AttrGet,
-    Attrs,
-    Dump,
-    Family,
-    MsgBuf,
-    Nested,
-    Request, //
-};
-use crate::kapi::netdev::{
-    Net,
-    NetDevice,
-    NetDeviceRef,
-    RtnlGuard, //
+    WG_CMD_GET_DEVICE,
+    WG_GENL_NAME,
+    WG_GENL_VERSION, //
 };
 use crate::messages::{
     NOISE_PUBLIC_KEY_LEN,
@@ -72,12 +76,35 @@ use crate::peer::{
 use kernel::ffi::c_long;
 use kernel::prelude::*;
 
-/// The family, registered by `main.rs`.
-pub(crate) static FAMILY: Family = Family::new();
+/// The family `wireguard`, registered by `main.rs`.
+pub(crate) static FAMILY: Family = Family::const_new(
+    kernel::module::this_module::<crate::LocalModule>(),
+    WG_GENL_NAME,
+    WG_GENL_VERSION,
+);
 
-/// Name and version of the family, as in `include/uapi/linux/wireguard.h`.
-pub(crate) const FAMILY_NAME: &core::ffi::CStr = c"wireguard";
-pub(crate) const FAMILY_VERSION: u32 = crate::kapi::bindings::WG_GENL_VERSION;
+/// The handlers of the family's operations.
+pub(crate) struct Netlink;
+
+impl WireguardOps for Netlink {
+    fn get_device_start(dump: &mut Dump<'_>) -> Result {
+        get_device_start(dump)
+    }
+
+    fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32> {
+        get_device_dump(dump, msg)
+    }
+
+    fn get_device_done(dump: &mut Dump<'_>) {
+        drop(dump.take_device());
+    }
+
+    fn set_device(req: &mut Request<'_>) -> Result {
+        set_device(req)
+    }
+}
+
+wireguard_genl_entry_points!(Netlink);
 
 /// Finds the device a request names, by index or by name (exactly one of
 /// the two), in the requester's namespace; only devices of ours qualify.
@@ -94,7 +121,7 @@ fn lookup_interface(attrs: &Attrs<'_>, net: &Net) -> Result<NetDeviceRef> {
     Ok(dev)
 }
 
-pub(crate) fn get_device_start(dump: &mut Dump<'_>) -> Result {
+fn get_device_start(dump: &mut Dump<'_>) -> Result {
     let attrs = dump.attrs(WGDEVICE_A_IFNAME);
     let net = dump.net();
     let dev = lookup_interface(&attrs, net)?;
@@ -266,7 +293,7 @@ fn put_peer(msg: &mut MsgBuf<'_>, wg: &Device, peer: &Peer, st: &mut DumpState) 
     Ok(())
 }
 
-pub(crate) fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32> {
+fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32> {
     // RTNL keeps the name stable while we copy it, as in the C driver; the
     // update lock keeps the configuration consistent within this part.
     let _rtnl = RtnlGuard::lock();
@@ -325,14 +352,10 @@ pub(crate) fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Resu
     Ok(i32::try_from(msg.len()).unwrap_or(i32::MAX))
 }
 
-pub(crate) fn get_device_done(dump: &mut Dump<'_>) {
-    drop(dump.take_device());
-}
-
 /// Peer flags this driver knows (`__WGPEER_F_ALL`).
 const PEER_FLAGS: u32 = WGPEER_F_REMOVE_ME | WGPEER_F_REPLACE_ALLOWEDIPS | WGPEER_F_UPDATE_ONLY;
 
-pub(crate) fn set_device(req: &mut Request<'_>) -> Result {
+fn set_device(req: &mut Request<'_>) -> Result {
     let attrs = req.attrs(WGDEVICE_A_PEERS);
     let ret = apply_device(req, &attrs);
     // Keys are not left lying in the request, as in the C driver.

@@ -283,13 +283,6 @@ impl StaticIdentity {
         self.has_identity = curve25519_generate_public(&mut self.public, key);
     }
 
-    /// Forgets the private key.
-    pub(crate) fn clear(&mut self) {
-        self.private.clear();
-        self.public = [0; NOISE_PUBLIC_KEY_LEN];
-        self.has_identity = false;
-    }
-
     /// Whether a usable private key is set.
     pub(crate) fn has_identity(&self) -> bool {
         self.has_identity
@@ -356,7 +349,6 @@ pub(crate) struct SessionKeys {
 /// the peer found by [`InitiationInProgress::remote_static`].
 pub(crate) struct InitiationInProgress {
     sym: SymmetricState,
-    key: Key,
     ephemeral: PublicKey,
     remote_static: PublicKey,
 }
@@ -375,9 +367,9 @@ impl InitiationInProgress {
         let mut s = [0u8; NOISE_PUBLIC_KEY_LEN];
         let sealed = &msg.0[Initiation::STATIC..Initiation::STATIC + Initiation::STATIC_LEN];
         sym.decrypt_and_hash(&mut s, sealed, &key)?;
+        drop(key);
         Some(Self {
             sym,
-            key,
             ephemeral: e,
             remote_static: s,
         })
@@ -455,6 +447,7 @@ impl Handshake {
     }
 
     /// The peer's static public key.
+    #[expect(dead_code, reason = "used by the packet path")]
     pub(crate) fn remote_static(&self) -> &PublicKey {
         &self.remote_static
     }
@@ -465,6 +458,7 @@ impl Handshake {
     }
 
     /// Our index of the handshake in progress.
+    #[expect(dead_code, reason = "used by the packet path")]
     pub(crate) fn local_index(&self) -> u32 {
         self.local_index
     }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Out-of-line versions of the inline functions and macros wireguard-rs calls
- * from Rust. Each one only forwards; no logic lives here.
+ * from Rust, most of them one line that only forwards. Two pieces do more,
+ * because they only exist as C data structures and macros: setting up a UDP
+ * tunnel socket (a udp_port_cfg and udp_tunnel_sock_cfg filled in and the
+ * socket's allocation flags set, as the C driver's socket.c does), and the
+ * pernet exit hook with its list of watching devices.
  */
 #include "wgrs_kapi.h"
 
@@ -96,16 +100,6 @@ void wgrs_genl_dump_check_consistent(struct netlink_callback *cb, void *user_hdr
 	genl_dump_check_consistent(cb, user_hdr);
 }
 
-void wgrs_genlmsg_end(struct sk_buff *skb, void *hdr)
-{
-	genlmsg_end(skb, hdr);
-}
-
-void wgrs_genlmsg_cancel(struct sk_buff *skb, void *hdr)
-{
-	genlmsg_cancel(skb, hdr);
-}
-
 struct nlattr *wgrs_nla_nest_start(struct sk_buff *skb, int attrtype)
 {
 	return nla_nest_start(skb, attrtype);
@@ -190,16 +184,6 @@ void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags)
 void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr)
 {
 	kvfree_call_rcu(head, ptr);
-}
-
-void wgrs_rcu_read_lock(void)
-{
-	rcu_read_lock();
-}
-
-void wgrs_rcu_read_unlock(void)
-{
-	rcu_read_unlock();
 }
 
 struct sock *wgrs_udp_tunnel_open(struct net *net, bool ipv6, u16 port, void *user_data,

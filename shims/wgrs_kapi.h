@@ -58,8 +58,6 @@ struct net *wgrs_genl_info_net(const struct genl_info *info);
 u32 wgrs_netlink_cb_portid(const struct sk_buff *skb);
 u32 wgrs_nlmsg_seq(const struct netlink_callback *cb);
 void wgrs_genl_dump_check_consistent(struct netlink_callback *cb, void *user_hdr);
-void wgrs_genlmsg_end(struct sk_buff *skb, void *hdr);
-void wgrs_genlmsg_cancel(struct sk_buff *skb, void *hdr);
 struct nlattr *wgrs_nla_nest_start(struct sk_buff *skb, int attrtype);
 void wgrs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 void wgrs_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
@@ -80,8 +78,6 @@ void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
 struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align);
 void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags);
 void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr);
-void wgrs_rcu_read_lock(void);
-void wgrs_rcu_read_unlock(void);
 const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
 
 /* UDP tunnel sockets (socket.c) */

@@ -5,9 +5,10 @@
 //!
 //! The ops table and attribute policies are C, generated at build time from
 //! the kernel's `Documentation/netlink/specs/wireguard.yaml` (see `Kbuild`),
-//! so validation is exactly the C driver's. The generated table calls the
-//! `extern "C"` entry points at the end of this file, which hand safe wrappers
-//! to `crate::netlink`.
+//! so validation is exactly the C driver's. The generated table calls four
+//! `extern "C"` entry points, which [`wireguard_genl_entry_points!`] defines
+//! for the driver's [`WireguardOps`] implementation, handing it safe
+//! wrappers of the core's arguments.
 
 use super::bindings as b;
 use super::netdev::{
@@ -16,7 +17,6 @@ use super::netdev::{
     NetDeviceRef, //
 };
 use core::{
-    cell::UnsafeCell,
     ffi::CStr,
     marker::PhantomData,
     ptr::NonNull, //
@@ -28,68 +28,90 @@ use kernel::{
         c_long, //
     },
     prelude::*,
+    types::Opaque,
     ThisModule, //
 };
 
-/// A generic netlink family, meant to live in a `static`.
+/// A generic netlink family whose ops are the table generated from the
+/// kernel's WireGuard spec, meant to live in a `static`.
 ///
 /// # Invariants
 ///
-/// The inner `genl_family` is written only by [`Family::register`] before it
-/// is registered; after that only the genetlink core touches it.
-pub(crate) struct Family(UnsafeCell<b::genl_family>);
+/// The inner `genl_family` is fully set up at compile time by
+/// [`Family::const_new`]; nothing in this crate writes it afterwards, so
+/// the genetlink core is its only user once it is registered.
+#[repr(transparent)]
+pub(crate) struct Family(Opaque<b::genl_family>);
 
-// SAFETY: all writes happen before registration, which publishes the struct.
+// SAFETY: the family is never written by us after construction (type
+// invariant); the genetlink core does its own locking.
 unsafe impl Sync for Family {}
 
+/// The length of an array behind a pointer, without reading it (an extern
+/// static may not be read in a constant).
+const fn array_len<T, const N: usize>(_: *const [T; N]) -> usize {
+    N
+}
+
 impl Family {
-    /// An unregistered, empty family.
-    pub(crate) const fn new() -> Self {
-        Self(UnsafeCell::new(pin_init::zeroed()))
+    /// The family `name` (at most `GENL_NAMSIZ` bytes with the NUL),
+    /// version `version`, of `module`, serving the generated
+    /// `wireguard_nl_ops` table in every network namespace. Evaluated at
+    /// compile time: a name that does not fit fails the build.
+    pub(crate) const fn const_new(module: &ThisModule, name: &CStr, version: u32) -> Self {
+        let mut fam: b::genl_family = pin_init::zeroed();
+        let name = name.to_bytes_with_nul();
+        assert!(name.len() <= fam.name.len(), "genl family name too long");
+        let mut i = 0;
+        while i < name.len() {
+            fam.name[i] = name[i];
+            i += 1;
+        }
+        fam.version = version;
+        fam.module = module.as_ptr().cast();
+        let ops = &raw const b::wireguard_nl_ops;
+        fam.split_ops = ops.cast();
+        let n = array_len(ops);
+        assert!(n <= u8::MAX as usize, "too many genl ops");
+        fam.n_split_ops = n as u8;
+        // `netnsok`: the first bit of the flags bitfield (checked by the
+        // core's own layout; see `include/net/genetlink.h`).
+        fam._bitfield_1 = b::__BindgenBitfieldUnit::new([1]);
+        Self(Opaque::new(fam))
     }
 
     fn as_raw(&self) -> *mut b::genl_family {
         self.0.get()
     }
 
-    /// Registers the family under `name` with the generated ops table.
-    pub(crate) fn register(
-        &'static self,
-        module: &'static ThisModule,
-        name: &CStr,
-        version: u32,
-    ) -> Result<FamilyRegistration> {
-        let fam = self.as_raw();
-        let name = name.to_bytes_with_nul();
-        // A `FamilyRegistration` is the only proof of registration, and the
-        // core refuses a second registration before reading these fields.
-        // SAFETY: the family is not registered, so nobody else reads it while
-        // we fill it in.
-        unsafe {
-            if name.len() > (*fam).name.len() {
-                return Err(EINVAL);
-            }
-            for (dst, src) in (*fam).name.iter_mut().zip(name) {
-                *dst = *src;
-            }
-            (*fam).version = version;
-            (*fam).module = module.as_ptr().cast();
-            (*fam).split_ops = (&raw const b::wireguard_nl_ops).cast();
-            (*fam).n_split_ops = b::wireguard_nl_ops.len() as u8;
-            (*fam).set_netnsok(1);
+    /// Registers the family. A second registration of the same family (or
+    /// another family of the same name) is refused by the core with
+    /// `EEXIST` before it changes anything.
+    pub(crate) fn register(&'static self) -> Result<FamilyRegistration> {
+        // SAFETY: reading a field of a family nobody writes.
+        if unsafe { (*self.as_raw()).netnsok() } != 1 {
+            // The bitfield layout is not the one `const_new` assumed.
+            return Err(EINVAL);
         }
-        // SAFETY: the family is fully initialised and lives forever.
-        to_result(unsafe { b::genl_register_family(fam) })?;
+        // SAFETY: the family is fully initialised (type invariant) and
+        // static, so it outlives its registration.
+        to_result(unsafe { b::genl_register_family(self.as_raw()) })?;
+        // INVARIANT: registered just above.
         Ok(FamilyRegistration(self))
     }
 }
 
-/// Proof that a [`Family`] is registered; unregisters it when dropped.
+/// A registered [`Family`]; unregisters it when dropped.
+///
+/// # Invariants
+///
+/// `0` is registered while this value exists.
 pub(crate) struct FamilyRegistration(&'static Family);
 
 impl Drop for FamilyRegistration {
     fn drop(&mut self) {
-        // SAFETY: the family is registered while this value exists.
+        // SAFETY: the family is registered while this value exists (type
+        // invariant), and this is the only unregistration.
         unsafe { b::genl_unregister_family(self.0.as_raw()) };
     }
 }
@@ -143,6 +165,12 @@ pub(crate) trait AttrGet<'a> {
 }
 
 /// Attributes of a request, as parsed and validated by the policy.
+///
+/// # Invariants
+///
+/// `attrs` is null or the core's parsed attribute array of `max + 1`
+/// entries, each null or pointing to a validated attribute inside the
+/// request message; array and message live for `'a`.
 pub(crate) struct Attrs<'a> {
     attrs: *mut *mut b::nlattr,
     max: usize,
@@ -308,6 +336,12 @@ impl<'a> Iterator for NestedIter<'a> {
 }
 
 /// A dump in progress (`struct netlink_callback`).
+///
+/// # Invariants
+///
+/// Wraps the callback of a genetlink dump of the `wireguard` family, with
+/// its request parsed by the op's policy; `args[0]` is zero or holds a
+/// device reference given up by [`NetDeviceRef::into_raw`].
 pub(crate) struct Dump<'a>(&'a mut b::netlink_callback);
 
 impl<'a> Dump<'a> {
@@ -368,6 +402,11 @@ impl<'a> Dump<'a> {
 }
 
 /// An output message buffer of a dump.
+///
+/// # Invariants
+///
+/// `skb` is the netlink buffer the core handed to the current dump part,
+/// valid and ours to append to for `'a`.
 pub(crate) struct MsgBuf<'a> {
     skb: NonNull<b::sk_buff>,
     _p: PhantomData<&'a mut b::sk_buff>,
@@ -413,13 +452,13 @@ impl MsgBuf<'_> {
     /// Finishes a message started with [`MsgBuf::put_dump_header`].
     pub(crate) fn end(&mut self, hdr: MsgHdr) {
         // SAFETY: `hdr` belongs to this skb.
-        unsafe { b::wgrs_genlmsg_end(self.raw(), hdr.0.as_ptr()) }
+        unsafe { kernel::bindings::genlmsg_end(self.raw().cast(), hdr.0.as_ptr()) }
     }
 
     /// Removes a message started with [`MsgBuf::put_dump_header`].
     pub(crate) fn cancel(&mut self, hdr: MsgHdr) {
         // SAFETY: `hdr` belongs to this skb.
-        unsafe { b::wgrs_genlmsg_cancel(self.raw(), hdr.0.as_ptr()) }
+        unsafe { kernel::bindings::genlmsg_cancel(self.raw().cast(), hdr.0.as_ptr()) }
     }
 
     /// Appends attribute `attr` with payload `data`.
@@ -495,6 +534,11 @@ impl MsgBuf<'_> {
 }
 
 /// A `do` request (`struct genl_info`).
+///
+/// # Invariants
+///
+/// Wraps the `genl_info` of a `do` op of the `wireguard` family, whose
+/// attributes were parsed by the op's policy, valid for `'a`.
 pub(crate) struct Request<'a>(&'a mut b::genl_info);
 
 impl Request<'_> {
@@ -523,6 +567,23 @@ impl Request<'_> {
     }
 }
 
+/// The handlers of the `wireguard` family's operations, as the kernel's
+/// spec names them (`get-device` as a dump with a start and a done step,
+/// `set-device` as a do). The driver implements this and instantiates the
+/// entry points the generated ops table calls with
+/// [`wireguard_genl_entry_points!`].
+pub(crate) trait WireguardOps {
+    /// `get-device`, before the first dump part: parse the request.
+    fn get_device_start(dump: &mut Dump<'_>) -> Result;
+    /// `get-device`, one dump part: fill `msg`; returns 0 when done, or
+    /// the bytes written when more parts follow.
+    fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32>;
+    /// `get-device`, after the last part (also after an aborted dump).
+    fn get_device_done(dump: &mut Dump<'_>);
+    /// `set-device`.
+    fn set_device(req: &mut Request<'_>) -> Result;
+}
+
 fn errno(r: Result<i32>) -> c_int {
     match r {
         Ok(v) => v,
@@ -530,59 +591,116 @@ fn errno(r: Result<i32>) -> c_int {
     }
 }
 
-// Entry points named by the generated ops table (generated/netlink.c).
-
 /// # Safety
 ///
-/// Called only by the genetlink core, through the generated ops table,
-/// with valid arguments for the duration of the call.
-#[no_mangle]
-unsafe extern "C" fn wg_get_device_start(cb: *mut b::netlink_callback) -> c_int {
-    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+/// `cb` must be the valid dump callback the genetlink core passes to a
+/// `start` op, exclusively ours for the call.
+pub(crate) unsafe fn call_get_device_start<T: WireguardOps>(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: the caller passes a valid callback, exclusively ours for the call.
     let mut dump = Dump(unsafe { &mut *cb });
-    errno(crate::netlink::get_device_start(&mut dump).map(|()| 0))
+    errno(T::get_device_start(&mut dump).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Called only by the genetlink core, through the generated ops table,
-/// with valid arguments for the duration of the call.
-#[no_mangle]
-unsafe extern "C" fn wgrs_get_device_dumpit(
+/// `skb` and `cb` must be the valid buffer and callback the genetlink core
+/// passes to a `dumpit` op, exclusively ours for the call.
+pub(crate) unsafe fn call_get_device_dump<T: WireguardOps>(
     skb: *mut b::sk_buff,
     cb: *mut b::netlink_callback,
 ) -> c_int {
     let Some(skb) = NonNull::new(skb) else {
         return EINVAL.to_errno();
     };
-    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+    // SAFETY: the caller passes a valid callback, exclusively ours for the call.
     let mut dump = Dump(unsafe { &mut *cb });
+    // INVARIANT: the core hands us this part's output buffer for the call.
     let mut msg = MsgBuf {
         skb,
         _p: PhantomData,
     };
-    errno(crate::netlink::get_device_dump(&mut dump, &mut msg))
+    errno(T::get_device_dump(&mut dump, &mut msg))
 }
 
 /// # Safety
 ///
-/// Called only by the genetlink core, through the generated ops table,
-/// with valid arguments for the duration of the call.
-#[no_mangle]
-unsafe extern "C" fn wg_get_device_done(cb: *mut b::netlink_callback) -> c_int {
-    // SAFETY: the core passes a valid callback, exclusively ours for the call.
+/// `cb` must be the valid dump callback the genetlink core passes to a
+/// `done` op, exclusively ours for the call.
+pub(crate) unsafe fn call_get_device_done<T: WireguardOps>(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: the caller passes a valid callback, exclusively ours for the call.
     let mut dump = Dump(unsafe { &mut *cb });
-    crate::netlink::get_device_done(&mut dump);
+    T::get_device_done(&mut dump);
     0
 }
 
 /// # Safety
 ///
-/// Called only by the genetlink core, through the generated ops table,
-/// with valid arguments for the duration of the call.
-#[no_mangle]
-unsafe extern "C" fn wgrs_set_device_doit(_skb: *mut b::sk_buff, info: *mut b::genl_info) -> c_int {
-    // SAFETY: the core passes a valid request, exclusively ours for the call.
+/// `info` must be the valid request the genetlink core passes to a `doit`
+/// op, exclusively ours for the call.
+pub(crate) unsafe fn call_set_device<T: WireguardOps>(info: *mut b::genl_info) -> c_int {
+    // SAFETY: the caller passes a valid request, exclusively ours for the call.
     let mut req = Request(unsafe { &mut *info });
-    errno(crate::netlink::set_device(&mut req).map(|()| 0))
+    errno(T::set_device(&mut req).map(|()| 0))
 }
+
+/// Defines the `extern "C"` functions that the ops table generated from
+/// the kernel's WireGuard spec (`generated/netlink.c`) calls, forwarding
+/// each to the [`WireguardOps`] implementation `$ops`. Use it once, in the
+/// driver.
+macro_rules! wireguard_genl_entry_points {
+    ($ops:ty) => {
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wg_get_device_start(
+            cb: *mut $crate::kapi::genl::RawCallback,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid callback for the call.
+            unsafe { $crate::kapi::genl::call_get_device_start::<$ops>(cb) }
+        }
+
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wgrs_get_device_dumpit(
+            skb: *mut $crate::kapi::genl::RawSkb,
+            cb: *mut $crate::kapi::genl::RawCallback,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid buffer and callback for the call.
+            unsafe { $crate::kapi::genl::call_get_device_dump::<$ops>(skb, cb) }
+        }
+
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wg_get_device_done(
+            cb: *mut $crate::kapi::genl::RawCallback,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid callback for the call.
+            unsafe { $crate::kapi::genl::call_get_device_done::<$ops>(cb) }
+        }
+
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wgrs_set_device_doit(
+            _skb: *mut $crate::kapi::genl::RawSkb,
+            info: *mut $crate::kapi::genl::RawInfo,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid request for the call.
+            unsafe { $crate::kapi::genl::call_set_device::<$ops>(info) }
+        }
+    };
+}
+pub(crate) use wireguard_genl_entry_points;
+
+/// The C types of the entry points' arguments, for the macro above.
+pub(crate) type RawCallback = b::netlink_callback;
+/// See [`RawCallback`].
+pub(crate) type RawSkb = b::sk_buff;
+/// See [`RawCallback`].
+pub(crate) type RawInfo = b::genl_info;

@@ -23,4 +23,5 @@ pub(crate) mod rcu_hash;
 pub(crate) mod skb;
 pub(crate) mod slab;
 pub(crate) mod time;
+pub(crate) mod uapi;
 pub(crate) mod udp;

@@ -29,6 +29,11 @@ use kernel::{
 };
 
 /// A counted reference to a live network namespace.
+///
+/// # Invariants
+///
+/// `0` points to a namespace on which this value holds one reference
+/// (from `maybe_get_net`), released when it is dropped.
 pub(crate) struct NetRef(NonNull<b::net>);
 
 impl NetRef {
@@ -140,7 +145,9 @@ impl CreatingNet {
         }
         // SAFETY: by the invariants `net` is live while we hold RTNL;
         // `maybe_get_net` fails for a namespace on its way out.
-        NonNull::new(unsafe { b::wgrs_maybe_get_net(net) }).map(NetRef)
+        let held = unsafe { b::wgrs_maybe_get_net(net) };
+        // INVARIANT: a non-null result carries a reference for us.
+        NonNull::new(held).map(NetRef)
     }
 }
 

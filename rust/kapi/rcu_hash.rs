@@ -83,10 +83,16 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         &self.buckets[hash & (self.buckets.len() - 1)]
     }
 
-    fn node<'a>(p: *mut Node<K, V>, _proof: &'a impl Sized) -> Option<&'a Node<K, V>> {
-        // SAFETY: by the type invariant, non-null node pointers read from the
-        // table are live; the caller holds an RCU read guard or the lock for
-        // `'a`, so the node cannot be freed meanwhile.
+    /// Follows a node pointer read from this table.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be null or a pointer read from one of this table's buckets
+    /// or `next` fields while the caller held, and holds for all of `'a`,
+    /// an RCU read guard or the table's lock.
+    unsafe fn node<'a>(p: *mut Node<K, V>) -> Option<&'a Node<K, V>> {
+        // SAFETY: by the type invariant such a pointer is live when read,
+        // and the caller's guard or lock keeps it from being freed for `'a`.
         unsafe { p.as_ref() }
     }
 
@@ -111,9 +117,11 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     /// The value for `key` whose value `accept`s, cloned, found without
     /// taking the lock.
     pub(crate) fn get(&self, hash: usize, key: &K, accept: impl Fn(&V) -> bool) -> Option<V> {
-        let g = ReadGuard::new();
+        let _g = ReadGuard::new();
         let mut p = self.bucket(hash).load(Acquire);
-        while let Some(n) = Self::node(p, &g) {
+        // SAFETY: `p` comes from the table under the read guard, held until
+        // the end of the function (and so for every `n`).
+        while let Some(n) = unsafe { Self::node(p) } {
             if n.key == *key && accept(&n.value) {
                 return Some(n.value.clone());
             }
@@ -124,9 +132,11 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
 
     /// Whether `key` is present (without the lock).
     pub(crate) fn contains(&self, hash: usize, key: &K) -> bool {
-        let g = ReadGuard::new();
+        let _g = ReadGuard::new();
         let mut p = self.bucket(hash).load(Acquire);
-        while let Some(n) = Self::node(p, &g) {
+        // SAFETY: `p` comes from the table under the read guard, held until
+        // the end of the function.
+        while let Some(n) = unsafe { Self::node(p) } {
             if n.key == *key {
                 return true;
             }
@@ -147,7 +157,9 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         let guard = self.lock.lock();
         let bucket = self.bucket(hash);
         let mut p = bucket.load(Relaxed);
-        while let Some(n) = Self::node(p, &guard) {
+        // SAFETY: `p` comes from the table under its lock, held while `n` is
+        // used (it is dropped only on the way out).
+        while let Some(n) = unsafe { Self::node(p) } {
             if n.key == key {
                 drop(guard);
                 return Ok(Err(KBox::into_inner(node).value));
@@ -155,6 +167,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
             p = n.next.load(Relaxed);
         }
         node.next.store(bucket.load(Relaxed), Relaxed);
+        // INVARIANT: a live `KBox` node is published.
         bucket.store(KBox::into_raw(node), Release);
         self.len.fetch_add(1, Relaxed);
         Ok(Ok(()))
@@ -166,9 +179,12 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         let node = Self::new_node(key, value)?;
         let guard = self.lock.lock();
         let mut slot = self.bucket(hash);
-        while let Some(n) = Self::node(slot.load(Relaxed), &guard) {
+        // SAFETY: read from the table under its lock, held while `n` is used.
+        while let Some(n) = unsafe { Self::node(slot.load(Relaxed)) } {
             if n.key == key {
                 node.next.store(n.next.load(Relaxed), Relaxed);
+                // INVARIANT: a live `KBox` node replaces the old one, which
+                // is freed only after a grace period.
                 let old = slot.swap(KBox::into_raw(node), Release);
                 drop(guard);
                 Self::retire(old);
@@ -183,7 +199,8 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     pub(crate) fn remove(&self, hash: usize, key: &K, accept: impl Fn(&V) -> bool) -> bool {
         let guard = self.lock.lock();
         let mut slot = self.bucket(hash);
-        while let Some(n) = Self::node(slot.load(Relaxed), &guard) {
+        // SAFETY: read from the table under its lock, held while `n` is used.
+        while let Some(n) = unsafe { Self::node(slot.load(Relaxed)) } {
             if n.key == *key && accept(&n.value) {
                 let old = slot.load(Relaxed);
                 slot.store(n.next.load(Relaxed), Release);

@@ -16,6 +16,12 @@ use kernel::{
 };
 
 /// An open UDP tunnel socket, closed on drop.
+///
+/// # Invariants
+///
+/// `0` is a kernel UDP socket set up by `wgrs_udp_tunnel_open` that this
+/// value owns: it stays open until the value is dropped, which closes it
+/// (and waits for its readers) exactly once.
 pub(crate) struct TunnelSocket(NonNull<b::sock>);
 
 // SAFETY: the socket is only used through its own locking; we just own it.
