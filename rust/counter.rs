@@ -31,6 +31,12 @@ impl ReplayCounter {
         }
     }
 
+    /// Whether the window reached `REJECT_AFTER_MESSAGES`: the key may not
+    /// receive any more.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.counter >= REJECT_AFTER_MESSAGES
+    }
+
     /// Accepts `their_counter` if it was not seen before, is inside the
     /// window and below `REJECT_AFTER_MESSAGES`; records it if accepted.
     pub(crate) fn validate(&mut self, their_counter: u64) -> bool {

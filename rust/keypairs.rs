@@ -12,7 +12,35 @@
 //! own. Keypairs pushed out of every slot are returned to the caller, which
 //! removes their receiver index from the index table.
 
-use kernel::sync::Arc;
+use crate::cookie::has_expired;
+use crate::counter::ReplayCounter;
+use crate::kapi::sync::{
+    new_spinlock_bh,
+    SpinLockBh, //
+};
+use crate::messages::{
+    KEEPALIVE_TIMEOUT,
+    NOISE_SYMMETRIC_KEY_LEN,
+    REJECT_AFTER_MESSAGES,
+    REJECT_AFTER_TIME,
+    REKEY_AFTER_MESSAGES,
+    REKEY_AFTER_TIME,
+    REKEY_TIMEOUT, //
+};
+use crate::noise::{
+    Key,
+    SessionKeys, //
+};
+use crate::peer::Peer;
+use core::sync::atomic::{
+    AtomicBool,
+    AtomicU64,
+    Ordering::Relaxed, //
+};
+use kernel::{
+    prelude::*,
+    sync::Arc, //
+};
 
 /// Keypairs that left all slots.
 pub(crate) type Evicted<K> = [Option<Arc<K>>; 2];
@@ -92,5 +120,123 @@ impl<K> Keypairs<K> {
     /// Empties all slots, returning what was in them.
     pub(crate) fn clear(&mut self) -> [Option<Arc<K>>; 3] {
         [self.previous.take(), self.current.take(), self.next.take()]
+    }
+}
+
+/// The keys of one session (the C driver's `noise_keypair`): what we send
+/// with, what we receive with, and their counters. Shared (`Arc`) by the
+/// peer's slots, the device's index table and packets in flight.
+#[pin_data]
+pub(crate) struct Keypair {
+    /// The peer the session is with.
+    pub(crate) peer: Arc<Peer>,
+    sending: Key,
+    sending_birthdate: u64,
+    sending_valid: AtomicBool,
+    /// Next nonce to send with.
+    sending_counter: AtomicU64,
+    receiving: Key,
+    receiving_birthdate: u64,
+    receiving_valid: AtomicBool,
+    /// The replay window of what we received.
+    #[pin]
+    replay: SpinLockBh<ReplayCounter>,
+    /// Whether we initiated the handshake that made it.
+    pub(crate) i_am_the_initiator: bool,
+    /// The peer's index, put in every message we send.
+    pub(crate) remote_index: u32,
+    /// Our index, in every message we receive.
+    pub(crate) local_index: u32,
+}
+
+impl Keypair {
+    /// The keypair of a completed handshake with `peer`, born at `now_ns`.
+    pub(crate) fn new(peer: Arc<Peer>, keys: SessionKeys, now_ns: u64) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                peer,
+                sending: keys.sending,
+                sending_birthdate: now_ns,
+                sending_valid: AtomicBool::new(true),
+                sending_counter: AtomicU64::new(0),
+                receiving: keys.receiving,
+                receiving_birthdate: now_ns,
+                receiving_valid: AtomicBool::new(true),
+                replay <- new_spinlock_bh!(ReplayCounter::new(), "wireguard_rs_replay"),
+                i_am_the_initiator: keys.i_am_the_initiator,
+                remote_index: keys.remote_index,
+                local_index: keys.local_index,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Whether we may still send with it at `now_ns`: not invalidated and
+    /// younger than `REJECT_AFTER_TIME`.
+    pub(crate) fn can_send(&self, now_ns: u64) -> bool {
+        self.sending_valid.load(Relaxed)
+            && !has_expired(self.sending_birthdate, REJECT_AFTER_TIME, now_ns)
+    }
+
+    /// Whether it is time for a new handshake because of this keypair: it
+    /// sent over `REKEY_AFTER_MESSAGES`, or we initiated it over
+    /// `REKEY_AFTER_TIME` ago (the C driver's `keep_key_fresh` on send).
+    pub(crate) fn needs_rekey_on_send(&self, now_ns: u64) -> bool {
+        self.sending_valid.load(Relaxed)
+            && (self.sending_counter.load(Relaxed) > REKEY_AFTER_MESSAGES
+                || (self.i_am_the_initiator
+                    && has_expired(self.sending_birthdate, REKEY_AFTER_TIME, now_ns)))
+    }
+
+    /// Whether, receiving on it, it is time for a last-minute handshake: we
+    /// initiated it and it nears `REJECT_AFTER_TIME` (the C driver's
+    /// `keep_key_fresh` on receive).
+    pub(crate) fn needs_rekey_on_receive(&self, now_ns: u64) -> bool {
+        self.sending_valid.load(Relaxed)
+            && self.i_am_the_initiator
+            && has_expired(
+                self.sending_birthdate,
+                REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT,
+                now_ns,
+            )
+    }
+
+    /// Stops sending with it (a new handshake is needed).
+    pub(crate) fn invalidate_sending(&self) {
+        self.sending_valid.store(false, Relaxed);
+    }
+
+    /// Takes the next nonce to send with; `None` (and the keypair stops
+    /// sending) once `REJECT_AFTER_MESSAGES` is reached.
+    pub(crate) fn next_nonce(&self) -> Option<u64> {
+        let n = self.sending_counter.fetch_add(1, Relaxed);
+        if n >= REJECT_AFTER_MESSAGES {
+            self.invalidate_sending();
+            return None;
+        }
+        Some(n)
+    }
+
+    /// The key we send with.
+    pub(crate) fn sending_key(&self) -> &[u8; NOISE_SYMMETRIC_KEY_LEN] {
+        self.sending.bytes()
+    }
+
+    /// The key we receive with, if it may still be used at `now_ns`
+    /// (else the keypair stops receiving for good).
+    pub(crate) fn receiving_key(&self, now_ns: u64) -> Option<&[u8; NOISE_SYMMETRIC_KEY_LEN]> {
+        if !self.receiving_valid.load(Relaxed)
+            || has_expired(self.receiving_birthdate, REJECT_AFTER_TIME, now_ns)
+            || self.replay.lock().exhausted()
+        {
+            self.receiving_valid.store(false, Relaxed);
+            return None;
+        }
+        Some(self.receiving.bytes())
+    }
+
+    /// Accepts received counter `nonce` once (the replay window).
+    pub(crate) fn accept_nonce(&self, nonce: u64) -> bool {
+        self.replay.lock().validate(nonce)
     }
 }

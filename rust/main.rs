@@ -22,10 +22,14 @@ mod netlink;
 mod noise;
 mod peer;
 mod peerlookup;
+mod queueing;
 mod ratelimiter;
+mod receive;
 #[cfg(CONFIG_KUNIT)]
 mod selftest;
+mod send;
 mod socket;
+mod timers;
 
 use device::Device;
 use kapi::genl::FamilyRegistration;
@@ -107,14 +111,23 @@ impl kernel::Module for WireGuardRs {
         // is registered.
         let _selftests = run_selftests(module, module_parameters::selftest.value())?;
         let netns = kapi::netns::NetnsWatchRegistration::register()?;
-        // One pair of AllowedIPs node caches for the module: every device
-        // holds a reference, and the last one destroys the caches.
-        let caches = Arc::new(allowedips::NodeCaches::new()?, GFP_KERNEL)?;
-        let kind = LinkKind::<Device>::register(KIND, caches.clone()).inspect_err(|e| {
+        // What the module's devices share (the AllowedIPs node caches, the
+        // handshake rate limiter): every device holds a reference, and the
+        // last one frees it.
+        let shared = Arc::new(
+            device::Shared {
+                caches: Arc::new(allowedips::NodeCaches::new()?, GFP_KERNEL)?,
+                ratelimiter: ratelimiter::Ratelimiter::new(
+                    ratelimiter::Ratelimiter::buckets_for_ram(kapi::slab::total_ram_bytes()),
+                )?,
+            },
+            GFP_KERNEL,
+        )?;
+        let kind = LinkKind::<Device>::register(KIND, shared.clone()).inspect_err(|e| {
             pr_err!("cannot register link kind 'wireguard-rs': {:?}\n", e);
         })?;
         let drop_in = if module_parameters::drop_in.value() {
-            Some(LinkKind::<Device>::register(DROP_IN_KIND, caches).inspect_err(|e| {
+            Some(LinkKind::<Device>::register(DROP_IN_KIND, shared).inspect_err(|e| {
                 pr_err!(
                     "drop_in=1: cannot register link kind 'wireguard' ({:?}); is wireguard.ko loaded?\n",
                     e

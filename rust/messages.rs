@@ -33,37 +33,28 @@ pub(crate) const COUNTER_REDUNDANT_BITS: u64 = 64;
 pub(crate) const COUNTER_WINDOW_SIZE: u64 = COUNTER_BITS_TOTAL - COUNTER_REDUNDANT_BITS;
 
 /// Messages after which a new handshake is started.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const REKEY_AFTER_MESSAGES: u64 = 1 << 60;
 /// Messages after which a keypair is no longer used at all.
 pub(crate) const REJECT_AFTER_MESSAGES: u64 = u64::MAX - COUNTER_WINDOW_SIZE - 1;
 /// Seconds between handshake attempts.
 pub(crate) const REKEY_TIMEOUT: u64 = 5;
 /// Largest random jitter added to `REKEY_TIMEOUT`, in milliseconds (HZ/3).
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const REKEY_TIMEOUT_JITTER_MAX_MS: u64 = 333;
 /// Seconds after which the initiator starts a new handshake.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const REKEY_AFTER_TIME: u64 = 120;
 /// Seconds after which a keypair is no longer used at all.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const REJECT_AFTER_TIME: u64 = 180;
 /// Most handshake initiations accepted from one peer per second.
 pub(crate) const INITIATIONS_PER_SECOND: u64 = 50;
 /// Seconds of silence after which a keepalive is sent.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const KEEPALIVE_TIMEOUT: u64 = 10;
 /// Handshake attempts before giving up (90 s worth).
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const MAX_TIMER_HANDSHAKES: u64 = 90 / REKEY_TIMEOUT;
 /// Handshake messages queued for processing per device.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const MAX_QUEUED_INCOMING_HANDSHAKES: usize = 4096;
 /// Packets staged per peer while waiting for a handshake.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const MAX_STAGED_PACKETS: usize = 128;
 /// Packets queued per device for encryption or decryption.
-#[expect(dead_code, reason = "used by the packet path")]
 pub(crate) const MAX_QUEUED_PACKETS: usize = 1024;
 
 /// Message types (the first little-endian word of every message).
@@ -161,7 +152,6 @@ macro_rules! wire_message {
             }
 
             /// The wire bytes.
-            #[expect(dead_code, reason = "used by the packet path")]
             pub(crate) fn as_bytes(&self) -> &[u8] {
                 &self.0
             }
@@ -212,7 +202,6 @@ impl Response {
     pub(crate) fn set_sender_index(&mut self, index: u32) {
         self.0[4..8].copy_from_slice(&index.to_le_bytes());
     }
-    #[expect(dead_code, reason = "used by the packet path")]
     pub(crate) fn receiver_index(&self) -> u32 {
         le32(&self.0, 8)
     }

@@ -73,6 +73,11 @@ use crate::peer::{
     Endpoint,
     Peer, //
 };
+use crate::send::{
+    send_keepalive,
+    send_staged, //
+};
+use crate::socket::clear_endpoint_source;
 use kernel::ffi::c_long;
 use kernel::prelude::*;
 
@@ -180,16 +185,17 @@ impl DumpState {
 }
 
 /// Puts the device's own attributes (the first part of a dump).
-fn put_device_attrs(msg: &mut MsgBuf<'_>, cfg: &Config, dev: &NetDevice) -> Result {
+fn put_device_attrs(msg: &mut MsgBuf<'_>, wg: &Device, cfg: &Config, dev: &NetDevice) -> Result {
     msg.put_u16(WGDEVICE_A_LISTEN_PORT, cfg.listen_port)?;
-    msg.put_u32(WGDEVICE_A_FWMARK, cfg.fwmark)?;
+    msg.put_u32(WGDEVICE_A_FWMARK, wg.fwmark())?;
     msg.put_u32(WGDEVICE_A_IFINDEX, dev.ifindex() as u32)?;
     msg.put_str(WGDEVICE_A_IFNAME, dev.name())?;
     // Only callers with CAP_NET_ADMIN get here (the op's flags), as in
     // the C driver, which dumps the private key the same way.
-    if cfg.identity.has_identity() {
-        msg.put(WGDEVICE_A_PRIVATE_KEY, cfg.identity.private_key())?;
-        msg.put(WGDEVICE_A_PUBLIC_KEY, cfg.identity.public_key())?;
+    let keys = wg.keys.lock();
+    if keys.identity.has_identity() {
+        msg.put(WGDEVICE_A_PRIVATE_KEY, keys.identity.private_key())?;
+        msg.put(WGDEVICE_A_PUBLIC_KEY, keys.identity.public_key())?;
     }
     Ok(())
 }
@@ -309,7 +315,7 @@ fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32> {
         // The device's attributes go in every part until a peer was dumped
         // whole, as the C driver does.
         if st.last_peer == 0 {
-            put_device_attrs(msg, &cfg, dev)?;
+            put_device_attrs(msg, wg, &cfg, dev)?;
         }
         let peers_nest = msg.nest_start(WGDEVICE_A_PEERS)?;
         let peers = cfg.peers();
@@ -495,10 +501,16 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
 
     cfg.update_gen = cfg.update_gen.wrapping_add(1);
     if let Some(fwmark) = attrs.u32(WGDEVICE_A_FWMARK) {
-        cfg.fwmark = fwmark;
+        wg.set_fwmark(&mut cfg, fwmark);
+    }
+    if port.is_some_and(|p| p != cfg.listen_port) {
+        // Replies now come from another port: sticky sources start over.
+        for p in cfg.peers() {
+            clear_endpoint_source(p);
+        }
     }
     match (sockets, port) {
-        (Some(sockets), _) => Device::install_sockets(&mut cfg, sockets),
+        (Some(sockets), _) => wg.install_sockets(&mut cfg, Some(sockets)),
         // A device that is down binds when it comes up.
         (None, Some(p)) if !dev.is_running() => cfg.listen_port = p,
         _ => {}
@@ -516,7 +528,7 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
         // Checked above: read again, not checked again.
         for p in peers.elements() {
             let p = read_peer(req, p)?;
-            set_peer(wg, &mut cfg, &p, &mut removed)?;
+            set_peer(wg, &dev, &mut cfg, &p, &mut removed)?;
         }
     }
     Ok(())
@@ -531,7 +543,7 @@ fn set_private_key(
     removed: &mut RemovedPeers,
 ) {
     // Setting the key we have changes nothing (C: skip_set_private_key).
-    if constant_time_eq(cfg.identity.private_key(), key) {
+    if constant_time_eq(wg.keys.lock().identity.private_key(), key) {
         return;
     }
     let mut identity = StaticIdentity::new();
@@ -542,15 +554,21 @@ fn set_private_key(
             wg.remove_peer(cfg, &p, removed);
         }
     }
-    cfg.identity.set_private_key(key);
+    let mut keys = wg.keys.lock();
+    keys.identity.set_private_key(key);
+    // Sessions made with the old key end; handshakes and MACs use the new.
     for p in cfg.peers() {
-        p.identity_changed(&cfg.identity);
+        p.identity_changed(&keys.identity);
+        p.expire_current_keypairs();
     }
+    let keys = &mut *keys;
+    keys.checker.precompute_device_keys(&keys.identity);
 }
 
 /// Applies one checked peer (the C driver's `set_peer`).
 fn set_peer(
     wg: &Device,
+    dev: &NetDevice,
     cfg: &mut Config,
     p: &PeerRequest<'_>,
     removed: &mut RemovedPeers,
@@ -569,12 +587,15 @@ fn set_peer(
             flags &= !WGPEER_F_REPLACE_ALLOWEDIPS;
             // A peer with our own public key is ignored without an error,
             // so the same configuration can be sent to every node.
-            if cfg.identity.has_identity()
-                && constant_time_eq(cfg.identity.public_key(), p.public_key)
             {
-                return Ok(());
+                let keys = wg.keys.lock();
+                if keys.identity.has_identity()
+                    && constant_time_eq(keys.identity.public_key(), p.public_key)
+                {
+                    return Ok(());
+                }
             }
-            wg.create_peer(cfg, p.public_key, psk)?
+            wg.create_peer(cfg, dev, p.public_key, psk)?
         }
     };
     if flags & WGPEER_F_REMOVE_ME != 0 {
@@ -597,8 +618,14 @@ fn set_peer(
         wg.allowedips().remove_by_peer(&peer);
     }
     if let Some(secs) = p.attrs.u16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL) {
-        // Sending the first keepalive at once needs the packet path.
-        peer.set_persistent_keepalive_interval(secs);
+        let old = peer.set_persistent_keepalive_interval(secs);
+        // Turning it on sends the first keepalive at once.
+        if old == 0 && secs != 0 && dev.is_running() {
+            send_keepalive(&peer);
+        }
+    }
+    if dev.is_running() {
+        send_staged(&peer);
     }
     Ok(())
 }

@@ -446,21 +446,9 @@ impl Handshake {
         &self.preshared_key
     }
 
-    /// The peer's static public key.
-    #[expect(dead_code, reason = "used by the packet path")]
-    pub(crate) fn remote_static(&self) -> &PublicKey {
-        &self.remote_static
-    }
-
     /// The current state.
     pub(crate) fn state(&self) -> HandshakeState {
         self.state
-    }
-
-    /// Our index of the handshake in progress.
-    #[expect(dead_code, reason = "used by the packet path")]
-    pub(crate) fn local_index(&self) -> u32 {
-        self.local_index
     }
 
     /// Forgets the handshake in progress (not the replay and flood state).

@@ -1,39 +1,88 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A peer of a device (the C driver's `peer.c`): its static public key, its
-//! handshake state (which holds the preshared key), its endpoint, its
-//! keepalive setting and its counters.
+//! A peer of a device (the C driver's `peer.c`): its static public key,
+//! handshake state, keypairs, endpoint, queues, NAPI context, timers and
+//! counters, and how it is taken down.
 //!
-//! Peers are shared (`Arc`): the device's peer list, its public-key table
-//! and (by address) its AllowedIPs trie all point at them. A removed peer
-//! leaves all three under the device's update lock, and its last reference
-//! is dropped only after an RCU grace period (see
-//! [`crate::device::RemovedPeers`]), which is what the trie's
-//! [`AllowedIpsPeer`] contract asks for.
+//! Peers are shared (`Arc`): the device's peer list, its public-key table,
+//! its index table (through handshakes and keypairs) and (by address) its
+//! AllowedIPs trie point at them, and so do jobs in flight, queued work,
+//! and, while the peer is live, its NAPI context and timers. Removal
+//! ([`Peer::make_dead`], then [`Peer::stop`] after a grace period) takes
+//! the peer out of every table and stops everything that could still reach
+//! it; its memory goes with the last reference.
 
 use crate::allowedips::{
     AllowedIpsPeer,
     PeerList, //
 };
-use crate::messages::NOISE_SYMMETRIC_KEY_LEN;
+use crate::cookie::Cookie;
+use crate::device::{
+    IndexEntry,
+    Wg, //
+};
+use crate::kapi::napi::{
+    impl_has_napi,
+    Napi,
+    NapiPoll,
+    NapiPoller, //
+};
+use crate::kapi::netdev::NetDevice;
+use crate::kapi::skb::SkbList;
+use crate::kapi::sync::{
+    new_spinlock_bh,
+    SpinLockBh, //
+};
+use crate::kapi::timer::{
+    impl_has_timer,
+    Timer,
+    TimerCallback, //
+};
+use crate::kapi::udp::DstCache;
+use crate::kapi::workqueue::cpu;
+use crate::keypairs::{
+    Keypair,
+    Keypairs, //
+};
+use crate::messages::{
+    MAX_QUEUED_PACKETS,
+    NOISE_SYMMETRIC_KEY_LEN, //
+};
 use crate::noise::{
     Handshake,
     Key,
     PublicKey,
     StaticIdentity, //
 };
+use crate::queueing::PeerQueue;
+use crate::receive::RxPacket;
+use crate::send::TxBatch;
+use crate::timers::{
+    TIMER_NEW_HANDSHAKE,
+    TIMER_PERSISTENT_KEEPALIVE,
+    TIMER_RETRANSMIT_HANDSHAKE,
+    TIMER_SEND_KEEPALIVE,
+    TIMER_ZERO_KEY_MATERIAL, //
+};
 use core::sync::atomic::{
-    AtomicU16,
-    AtomicU64,
-    Ordering::Relaxed, //
+    AtomicBool, AtomicU16, AtomicU32, AtomicU64,
+    Ordering::{
+        Acquire,
+        Relaxed,
+        Release, //
+    },
 };
 use kernel::{
-    new_mutex, new_spinlock,
+    impl_has_work, new_mutex, new_work,
     prelude::*,
+    static_lock_class,
     sync::{
         Arc,
-        Mutex,
-        SpinLock, //
+        Mutex, //
+    },
+    workqueue::{
+        Work,
+        WorkItem, //
     },
 };
 
@@ -75,6 +124,25 @@ impl Endpoint {
         }
     }
 
+    /// An IPv4 endpoint: address and port in network order.
+    pub(crate) fn v4(addr: [u8; 4], port: [u8; 2]) -> Self {
+        let mut sa = [0u8; SOCKADDR_IN_LEN];
+        sa[..2].copy_from_slice(&AF_INET.to_ne_bytes());
+        sa[2..4].copy_from_slice(&port);
+        sa[4..8].copy_from_slice(&addr);
+        Self::V4(sa)
+    }
+
+    /// An IPv6 endpoint: address and port in network order, scope id.
+    pub(crate) fn v6(addr: [u8; 16], port: [u8; 2], scope_id: u32) -> Self {
+        let mut sa = [0u8; SOCKADDR_IN6_LEN];
+        sa[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
+        sa[2..4].copy_from_slice(&port);
+        sa[8..24].copy_from_slice(&addr);
+        sa[24..28].copy_from_slice(&scope_id.to_ne_bytes());
+        Self::V6(sa)
+    }
+
     /// The socket address to dump, if there is one.
     pub(crate) fn sockaddr(&self) -> Option<&[u8]> {
         match self {
@@ -84,10 +152,39 @@ impl Endpoint {
         }
     }
 
+    /// The port, network order.
+    pub(crate) fn port(&self) -> [u8; 2] {
+        match self {
+            Self::None => [0; 2],
+            Self::V4(b) => [b[2], b[3]],
+            Self::V6(b) => [b[2], b[3]],
+        }
+    }
+
+    /// The IPv4 address, network order.
+    pub(crate) fn addr4(&self) -> Option<[u8; 4]> {
+        match self {
+            Self::V4(b) => Some([b[4], b[5], b[6], b[7]]),
+            _ => None,
+        }
+    }
+
+    /// The IPv6 address and scope id.
+    pub(crate) fn addr6(&self) -> Option<([u8; 16], u32)> {
+        match self {
+            Self::V6(b) => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&b[8..24]);
+                Some((a, u32::from_ne_bytes([b[24], b[25], b[26], b[27]])))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether two endpoints name the same address, as the C driver's
     /// `endpoint_eq` decides: family, port and address, plus the scope for
     /// IPv6; padding and the flow label do not count.
-    fn same_address(&self, other: &Self) -> bool {
+    pub(crate) fn same_address(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::None, Self::None) => true,
             // Port and address: bytes 2..8 of a sockaddr_in.
@@ -97,6 +194,30 @@ impl Endpoint {
             _ => false,
         }
     }
+}
+
+/// The local side we last received a peer's packets on: the address they
+/// were sent to and (IPv4) the interface, which we send from in turn (a
+/// "sticky" source), until it goes stale.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub(crate) struct EndpointSource {
+    /// IPv4 source address (zero: let routing choose).
+    pub(crate) src4: [u8; 4],
+    /// Interface the IPv4 source belongs to (0: any).
+    pub(crate) src_if4: i32,
+    /// IPv6 source address (zero: let routing choose).
+    pub(crate) src6: [u8; 16],
+}
+
+/// The endpoint with its sticky source and route cache (the C driver's
+/// `endpoint` and `endpoint_cache`, under `endpoint_lock`).
+pub(crate) struct EndpointState {
+    /// Where to send.
+    pub(crate) addr: Endpoint,
+    /// What to send from.
+    pub(crate) source: EndpointSource,
+    /// The route last used, with the source it was made with.
+    pub(crate) cache: DstCache,
 }
 
 /// Time of the last completed handshake, wall clock (`tv_sec`, `tv_nsec`);
@@ -109,53 +230,173 @@ pub(crate) struct Walltime {
     pub(crate) nsec: i64,
 }
 
+/// A peer's handshake and the receiver index it holds in the device's
+/// index table while one is in progress.
+pub(crate) struct PeerHandshake {
+    /// The Noise state.
+    pub(crate) hs: Handshake,
+    /// Our index of the handshake in progress, if it is in the table.
+    pub(crate) index: Option<u32>,
+}
+
+/// Work items of a peer.
+pub(crate) const WORK_HANDSHAKE_SEND: u64 = 0;
+/// See [`WORK_HANDSHAKE_SEND`].
+pub(crate) const WORK_TX: u64 = 1;
+/// See [`WORK_HANDSHAKE_SEND`].
+pub(crate) const WORK_CLEAR_KEYS: u64 = 2;
+
 /// One peer of a device.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Peer {
     /// Creation order within the module (the C driver's `internal_id`);
     /// the device's peer list is sorted by it, which dump cursors use.
     id: u64,
     public_key: PublicKey,
+    /// The device the peer belongs to.
+    pub(crate) device: Arc<Wg>,
     /// Our prefixes in the device's AllowedIPs table.
     allowedips: PeerList<Peer>,
     #[pin]
-    handshake: Mutex<Handshake>,
+    pub(crate) handshake: Mutex<PeerHandshake>,
+    /// The latest cookie the peer gave us and the MACs of what we sent it.
     #[pin]
-    endpoint: SpinLock<Endpoint>,
+    pub(crate) cookie: Mutex<Cookie>,
     #[pin]
-    last_handshake: SpinLock<Walltime>,
+    pub(crate) keypairs: SpinLockBh<Keypairs<Keypair>>,
+    #[pin]
+    pub(crate) endpoint: SpinLockBh<EndpointState>,
+    /// Packets waiting for a session (at most `MAX_STAGED_PACKETS`).
+    #[pin]
+    pub(crate) staged: SpinLockBh<SkbList>,
+    #[pin]
+    pub(crate) tx_queue: PeerQueue<TxBatch>,
+    #[pin]
+    pub(crate) rx_queue: PeerQueue<RxPacket>,
+    #[pin]
+    pub(crate) napi: Napi<Peer>,
+    #[pin]
+    pub(crate) timer_retransmit_handshake: Timer<Peer, TIMER_RETRANSMIT_HANDSHAKE>,
+    #[pin]
+    pub(crate) timer_send_keepalive: Timer<Peer, TIMER_SEND_KEEPALIVE>,
+    #[pin]
+    pub(crate) timer_new_handshake: Timer<Peer, TIMER_NEW_HANDSHAKE>,
+    #[pin]
+    pub(crate) timer_zero_key_material: Timer<Peer, TIMER_ZERO_KEY_MATERIAL>,
+    #[pin]
+    pub(crate) timer_persistent_keepalive: Timer<Peer, TIMER_PERSISTENT_KEEPALIVE>,
+    #[pin]
+    handshake_work: Work<Peer, WORK_HANDSHAKE_SEND>,
+    #[pin]
+    tx_work: Work<Peer, WORK_TX>,
+    #[pin]
+    clear_work: Work<Peer, WORK_CLEAR_KEYS>,
+    /// Set once the peer is being removed: nothing may start anything for
+    /// it any more (no timer, no job, no keypair).
+    is_dead: AtomicBool,
+    /// Boot time of the last handshake message we sent (0: none).
+    pub(crate) last_sent_handshake: AtomicU64,
+    /// Handshake attempts since the last success.
+    pub(crate) handshake_attempts: AtomicU32,
+    /// A keepalive is due after the one pending.
+    pub(crate) need_another_keepalive: AtomicBool,
+    /// We already started a handshake because the session is about to end.
+    pub(crate) sent_lastminute_handshake: AtomicBool,
     persistent_keepalive_interval: AtomicU16,
     rx_bytes: AtomicU64,
     tx_bytes: AtomicU64,
+    #[pin]
+    last_handshake: SpinLockBh<Walltime>,
+    /// The CPU the peer's transmit worker runs on.
+    serial_work_cpu: AtomicU32,
+}
+
+impl_has_napi!(Peer, napi);
+impl_has_timer!(Peer {
+    timer_retransmit_handshake: TIMER_RETRANSMIT_HANDSHAKE,
+    timer_send_keepalive: TIMER_SEND_KEEPALIVE,
+    timer_new_handshake: TIMER_NEW_HANDSHAKE,
+    timer_zero_key_material: TIMER_ZERO_KEY_MATERIAL,
+    timer_persistent_keepalive: TIMER_PERSISTENT_KEEPALIVE,
+});
+impl_has_work! {
+    impl HasWork<Self, WORK_HANDSHAKE_SEND> for Peer { self.handshake_work }
+    impl HasWork<Self, WORK_TX> for Peer { self.tx_work }
+    impl HasWork<Self, WORK_CLEAR_KEYS> for Peer { self.clear_work }
 }
 
 impl Peer {
-    /// A new peer with static key `public_key` for a device with
-    /// `identity`, and `preshared_key` if one is given.
+    /// A new peer of `wg` with static key `public_key`, numbered `id`, for
+    /// a device with `identity`, and `preshared_key` if one is given. It
+    /// does nothing until [`Peer::start`].
     pub(crate) fn new(
+        wg: &Arc<Wg>,
         id: u64,
         identity: &StaticIdentity,
         public_key: &PublicKey,
         preshared_key: Option<&[u8; NOISE_SYMMETRIC_KEY_LEN]>,
     ) -> Result<Arc<Self>> {
         let psk = preshared_key.map_or_else(Key::zero, |k| Key::new(*k));
+        let cache = DstCache::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 id,
                 public_key: *public_key,
+                device: wg.clone(),
                 allowedips: PeerList::new(),
                 handshake <- new_mutex!(
-                    Handshake::new(identity, public_key, &psk),
+                    PeerHandshake {
+                        hs: Handshake::new(identity, public_key, &psk),
+                        index: None,
+                    },
                     "wireguard_rs_peer_handshake"
                 ),
-                endpoint <- new_spinlock!(Endpoint::None, "wireguard_rs_peer_endpoint"),
-                last_handshake <- new_spinlock!(Walltime::default(), "wireguard_rs_peer_walltime"),
+                cookie <- new_mutex!(Cookie::new(public_key), "wireguard_rs_peer_cookie"),
+                keypairs <- new_spinlock_bh!(Keypairs::new(), "wireguard_rs_peer_keypairs"),
+                endpoint <- new_spinlock_bh!(
+                    EndpointState {
+                        addr: Endpoint::None,
+                        source: EndpointSource::default(),
+                        cache,
+                    },
+                    "wireguard_rs_peer_endpoint"
+                ),
+                staged <- new_spinlock_bh!(SkbList::new(), "wireguard_rs_peer_staged"),
+                tx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
+                rx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
+                napi <- Napi::new(),
+                timer_retransmit_handshake <- Timer::new(c"retransmit_handshake", static_lock_class!()),
+                timer_send_keepalive <- Timer::new(c"send_keepalive", static_lock_class!()),
+                timer_new_handshake <- Timer::new(c"new_handshake", static_lock_class!()),
+                timer_zero_key_material <- Timer::new(c"zero_key_material", static_lock_class!()),
+                timer_persistent_keepalive <- Timer::new(c"persistent_keepalive", static_lock_class!()),
+                handshake_work <- new_work!("wireguard_rs_handshake_send"),
+                tx_work <- new_work!("wireguard_rs_tx"),
+                clear_work <- new_work!("wireguard_rs_clear_keys"),
+                is_dead: AtomicBool::new(false),
+                last_sent_handshake: AtomicU64::new(0),
+                handshake_attempts: AtomicU32::new(0),
+                need_another_keepalive: AtomicBool::new(false),
+                sent_lastminute_handshake: AtomicBool::new(false),
                 persistent_keepalive_interval: AtomicU16::new(0),
                 rx_bytes: AtomicU64::new(0),
                 tx_bytes: AtomicU64::new(0),
+                last_handshake <- new_spinlock_bh!(Walltime::default(), "wireguard_rs_peer_walltime"),
+                serial_work_cpu: AtomicU32::new(cpu::none()),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Brings a new peer to life on `dev`: its NAPI context and timers (which
+    /// hold references to it until [`Peer::stop`]). Process context.
+    pub(crate) fn start(this: &Arc<Self>, dev: &NetDevice) {
+        Napi::add(this, dev);
+        Timer::<Peer, TIMER_RETRANSMIT_HANDSHAKE>::start(this);
+        Timer::<Peer, TIMER_SEND_KEEPALIVE>::start(this);
+        Timer::<Peer, TIMER_NEW_HANDSHAKE>::start(this);
+        Timer::<Peer, TIMER_ZERO_KEY_MATERIAL>::start(this);
+        Timer::<Peer, TIMER_PERSISTENT_KEEPALIVE>::start(this);
     }
 
     /// The peer's position in creation order.
@@ -168,33 +409,121 @@ impl Peer {
         &self.public_key
     }
 
+    /// Whether the peer is being removed.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.is_dead.load(Acquire)
+    }
+
+    /// Marks the peer as being removed; the caller waits for a grace period
+    /// and then calls [`Peer::stop`].
+    pub(crate) fn make_dead(&self) {
+        self.is_dead.store(true, Release);
+    }
+
+    /// Stops everything that could still reach a dead peer (process
+    /// context, after a grace period since [`Peer::make_dead`]): its keys,
+    /// timers, queued jobs and work, and NAPI context (the C driver's
+    /// `peer_remove_after_dead`).
+    pub(crate) fn stop(&self) {
+        // No keypair can be added any more (is_dead), so clearing is final.
+        self.clear_keypairs();
+        self.clear_handshake();
+        self.timer_retransmit_handshake.shutdown();
+        self.timer_send_keepalive.shutdown();
+        self.timer_new_handshake.shutdown();
+        self.timer_zero_key_material.shutdown();
+        self.timer_persistent_keepalive.shutdown();
+        // A job is in at most two places in turn: the crypt workers, then
+        // the transmit worker (same queue) or NAPI. Flushing twice and then
+        // disabling NAPI waits out both.
+        self.device.flush_crypt();
+        self.device.flush_crypt();
+        self.napi.remove();
+        self.device.flush_handshake_send();
+        self.purge_staged();
+        // Jobs that finished after the last consumer ran.
+        while let Some((_, job)) = self.tx_queue.pop_ready() {
+            drop(job);
+        }
+        while let Some((_, job)) = self.rx_queue.pop_ready() {
+            drop(job);
+        }
+    }
+
+    /// Drops the packets waiting for a session, counting them as dropped.
+    pub(crate) fn purge_staged(&self) {
+        let purged = core::mem::take(&mut *self.staged.lock());
+        if !purged.is_empty() {
+            self.with_netdev(|dev| dev.count_tx_dropped(purged.len()));
+        }
+    }
+
+    /// Runs `f` with the peer's network device, if it still exists.
+    pub(crate) fn with_netdev<R>(&self, f: impl FnOnce(&NetDevice) -> R) -> Option<R> {
+        crate::kapi::netdev::with_device(&self.device.dev, f)
+    }
+
+    /// Empties the keypair slots, taking them out of the index table.
+    pub(crate) fn clear_keypairs(&self) {
+        let old = self.keypairs.lock().clear();
+        for kp in old.iter().flatten() {
+            self.device.unindex_keypair(kp);
+        }
+    }
+
+    /// Forgets the handshake in progress and frees its index.
+    pub(crate) fn clear_handshake(&self) {
+        let mut h = self.handshake.lock();
+        if let Some(i) = h.index.take() {
+            self.device.unindex_handshake(i, self);
+        }
+        h.hs.clear();
+    }
+
+    /// Stops sending with the current and next keypairs (a new handshake
+    /// will be made).
+    pub(crate) fn expire_current_keypairs(&self) {
+        self.clear_handshake();
+        self.last_sent_handshake.store(0, Relaxed);
+        let k = self.keypairs.lock();
+        if let Some(n) = k.next() {
+            n.invalidate_sending();
+        }
+        if let Some(c) = k.current() {
+            c.invalidate_sending();
+        }
+    }
+
     /// Sets the preshared key (all zeros for none).
     pub(crate) fn set_preshared_key(&self, key: &[u8; NOISE_SYMMETRIC_KEY_LEN]) {
-        self.handshake.lock().set_preshared_key(&Key::new(*key));
+        self.handshake.lock().hs.set_preshared_key(&Key::new(*key));
     }
 
     /// A copy of the preshared key (zeroed when the copy is dropped).
     pub(crate) fn preshared_key(&self) -> Key {
-        self.handshake.lock().preshared_key().clone()
+        self.handshake.lock().hs.preshared_key().clone()
     }
 
     /// Redoes what depends on the device's private key after it changed.
     pub(crate) fn identity_changed(&self, identity: &StaticIdentity) {
-        self.handshake.lock().precompute_static_static(identity);
+        self.handshake.lock().hs.precompute_static_static(identity);
     }
 
-    /// Points the peer at `endpoint`; an address equal to the current one
-    /// (by [`Endpoint::same_address`]) changes nothing, as in the C driver.
+    /// Points the peer at `endpoint` (from configuration); an address equal
+    /// to the current one (by [`Endpoint::same_address`]) changes nothing,
+    /// as in the C driver.
     pub(crate) fn set_endpoint(&self, endpoint: Endpoint) {
         let mut cur = self.endpoint.lock();
-        if !cur.same_address(&endpoint) {
-            *cur = endpoint;
+        if !cur.addr.same_address(&endpoint) {
+            cur.addr = endpoint;
+            cur.source = EndpointSource::default();
+            cur.cache.reset();
         }
     }
 
     /// The current endpoint.
     pub(crate) fn endpoint(&self) -> Endpoint {
-        *self.endpoint.lock()
+        self.endpoint.lock().addr
     }
 
     /// Seconds between keepalives sent whether or not there is traffic; 0
@@ -213,9 +542,135 @@ impl Peer {
         (self.rx_bytes.load(Relaxed), self.tx_bytes.load(Relaxed))
     }
 
+    /// Counts `n` bytes received.
+    pub(crate) fn count_rx(&self, n: usize) {
+        self.rx_bytes.fetch_add(n as u64, Relaxed);
+    }
+
+    /// Counts `n` bytes sent.
+    pub(crate) fn count_tx(&self, n: usize) {
+        self.tx_bytes.fetch_add(n as u64, Relaxed);
+    }
+
     /// When the last handshake completed.
     pub(crate) fn last_handshake(&self) -> Walltime {
         *self.last_handshake.lock()
+    }
+
+    /// Notes that a handshake completed now.
+    pub(crate) fn set_last_handshake(&self, t: Walltime) {
+        *self.last_handshake.lock() = t;
+    }
+
+    /// The CPU this peer's serial work runs on.
+    pub(crate) fn serial_cpu(&self) -> u32 {
+        cpu::choose_online(&self.serial_work_cpu, self.id)
+    }
+
+    /// Queues the handshake-send work (taking a reference while queued).
+    pub(crate) fn queue_handshake_send(this: &Arc<Self>) {
+        this.device.with_wqs(|w| {
+            drop(
+                w.handshake_send
+                    .queue()
+                    .enqueue::<_, WORK_HANDSHAKE_SEND>(this.clone()),
+            )
+        });
+    }
+
+    /// Queues the transmit work on the peer's serial CPU.
+    pub(crate) fn queue_tx(this: &Arc<Self>) {
+        let cpu = this.serial_cpu();
+        this.device
+            .with_wqs(|w| drop(w.crypt.enqueue_on_id::<_, WORK_TX>(cpu, this.clone())));
+    }
+
+    /// Queues the key-zeroing work.
+    pub(crate) fn queue_clear_keys(this: &Arc<Self>) {
+        this.device.with_wqs(|w| {
+            drop(
+                w.handshake_send
+                    .queue()
+                    .enqueue::<_, WORK_CLEAR_KEYS>(this.clone()),
+            )
+        });
+    }
+
+    /// This peer, counted again (every peer lives in an `Arc`).
+    pub(crate) fn to_arc(&self) -> Arc<Self> {
+        // SAFETY: every `Peer` is made by `Peer::new` inside an `Arc` and
+        // never moved out of it, so `self` is the data of a live `Arc`, whose
+        // count the borrow keeps above zero.
+        unsafe { kernel::sync::ArcBorrow::from_raw(core::ptr::from_ref(self)) }.into()
+    }
+}
+
+impl WorkItem<WORK_HANDSHAKE_SEND> for Peer {
+    type Pointer = Arc<Peer>;
+
+    fn run(this: Arc<Peer>) {
+        crate::send::handshake_send_worker(&this);
+    }
+}
+
+impl WorkItem<WORK_TX> for Peer {
+    type Pointer = Arc<Peer>;
+
+    fn run(this: Arc<Peer>) {
+        crate::send::tx_worker(&this);
+    }
+}
+
+impl WorkItem<WORK_CLEAR_KEYS> for Peer {
+    type Pointer = Arc<Peer>;
+
+    fn run(this: Arc<Peer>) {
+        crate::timers::zero_key_material_worker(&this);
+    }
+}
+
+impl NapiPoll for Peer {
+    fn poll(&self, napi: &NapiPoller<'_>, budget: i32) -> i32 {
+        crate::receive::rx_poll(self, napi, budget)
+    }
+}
+
+impl TimerCallback<TIMER_RETRANSMIT_HANDSHAKE> for Peer {
+    fn expired(&self) {
+        crate::timers::expired_retransmit_handshake(self);
+    }
+}
+
+impl TimerCallback<TIMER_SEND_KEEPALIVE> for Peer {
+    fn expired(&self) {
+        crate::timers::expired_send_keepalive(self);
+    }
+}
+
+impl TimerCallback<TIMER_NEW_HANDSHAKE> for Peer {
+    fn expired(&self) {
+        crate::timers::expired_new_handshake(self);
+    }
+}
+
+impl TimerCallback<TIMER_ZERO_KEY_MATERIAL> for Peer {
+    fn expired(&self) {
+        crate::timers::expired_zero_key_material(self);
+    }
+}
+
+impl TimerCallback<TIMER_PERSISTENT_KEEPALIVE> for Peer {
+    fn expired(&self) {
+        crate::timers::expired_persistent_keepalive(self);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Peer {
+    fn drop(self: Pin<&mut Self>) {
+        // Timers and NAPI hold references while live, so they are stopped
+        // by now; packets still staged are dropped with the list.
+        pr_debug!("peer {} destroyed\n", self.id);
     }
 }
 
@@ -228,5 +683,13 @@ impl Peer {
 unsafe impl AllowedIpsPeer for Peer {
     fn allowedips_list(&self) -> &PeerList<Self> {
         &self.allowedips
+    }
+}
+
+/// A reference to the peer an index-table entry belongs to.
+pub(crate) fn entry_peer(e: &IndexEntry) -> &Arc<Peer> {
+    match e {
+        IndexEntry::Handshake(p) => p,
+        IndexEntry::Keypair(k) => &k.peer,
     }
 }

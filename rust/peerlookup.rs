@@ -118,6 +118,11 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
         self.map.remove(index as usize, &index, |_| true)
     }
 
+    /// Frees `index` if its value `accept`s; returns whether it did.
+    pub(crate) fn remove_if(&self, index: u32, accept: impl Fn(&V) -> bool) -> bool {
+        self.map.remove(index as usize, &index, accept)
+    }
+
     /// The value at `index`, if `accept`ed (e.g. only sessions, only
     /// handshakes: the C driver's type mask).
     pub(crate) fn lookup(&self, index: u32, accept: impl Fn(&V) -> bool) -> Option<V> {

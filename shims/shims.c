@@ -29,6 +29,57 @@ void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev)
 	DEV_STATS_INC(dev, tx_dropped);
 }
 
+void wgrs_dev_stats_add(struct net_device *dev, enum wgrs_stat which, u64 n)
+{
+	switch (which) {
+	case WGRS_STAT_TX_DROPPED:
+		DEV_STATS_ADD(dev, tx_dropped, n);
+		break;
+	case WGRS_STAT_RX_LENGTH_ERRORS:
+		DEV_STATS_ADD(dev, rx_errors, n);
+		DEV_STATS_ADD(dev, rx_length_errors, n);
+		break;
+	case WGRS_STAT_RX_FRAME_ERRORS:
+		DEV_STATS_ADD(dev, rx_errors, n);
+		DEV_STATS_ADD(dev, rx_frame_errors, n);
+		break;
+	}
+}
+
+void wgrs_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len);
+}
+
+void wgrs_netdev_setup_tunnel(struct net_device *dev, unsigned int headroom,
+			      unsigned int tailroom)
+{
+	const netdev_features_t features = NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_SG |
+					   NETIF_F_GSO | NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA;
+
+	dev->header_ops = &ip_tunnel_header_ops;
+	dev->needed_headroom = headroom;
+	dev->needed_tailroom = tailroom;
+	dev->lltx = true;
+	dev->features |= features;
+	dev->hw_features |= features;
+	dev->hw_enc_features |= features;
+	netif_set_tso_max_size(dev, GSO_MAX_SIZE);
+}
+
+void wgrs_netdev_tunnel_conf(struct net_device *dev)
+{
+	struct in_device *dev_v4 = __in_dev_get_rtnl(dev);
+	struct inet6_dev *dev_v6 = __in6_dev_get(dev);
+
+	if (dev_v4) {
+		IN_DEV_CONF_SET(dev_v4, SEND_REDIRECTS, false);
+		IPV4_DEVCONF_ALL(dev_net(dev), SEND_REDIRECTS) = false;
+	}
+	if (dev_v6)
+		dev_v6->cnf.addr_gen_mode = IN6_ADDR_GEN_MODE_NONE;
+}
+
 void wgrs_netif_keep_dst(struct net_device *dev)
 {
 	netif_keep_dst(dev);
@@ -171,6 +222,11 @@ void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec)
 	*nsec = now.tv_nsec;
 }
 
+u64 wgrs_totalram_bytes(void)
+{
+	return (u64)totalram_pages() << PAGE_SHIFT;
+}
+
 struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align)
 {
 	return kmem_cache_create(name, size, align, 0, NULL);
@@ -225,6 +281,11 @@ void wgrs_udp_tunnel_close(struct sock *sk)
 {
 	sk_clear_memalloc(sk);
 	udp_tunnel_sock_release(sk);
+}
+
+void *wgrs_sock_user_data(struct sock *sk)
+{
+	return rcu_dereference_sk_user_data(sk);
 }
 
 u16 wgrs_sock_local_port(const struct sock *sk)

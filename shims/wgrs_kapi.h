@@ -14,6 +14,7 @@
 #include <linux/errno.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/siphash.h>
 #include <linux/string.h>
@@ -30,11 +31,32 @@
 #include <net/sock.h>
 #include <net/udp_tunnel.h>
 #include <uapi/linux/wireguard.h>
+#include <linux/cpumask.h>
+#include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/scatterlist.h>
+#include <linux/security.h>
+#include <linux/timer.h>
+#include <linux/udp.h>
+#include <linux/workqueue.h>
+#include <net/addrconf.h>
+#include <net/dst_metadata.h>
+#include <net/dst_cache.h>
+#include <net/gso.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip6_route.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#include <net/udp.h>
 
 #include "../generated/netlink.h"
 
 /* Constants bindgen cannot see through macros. */
-const unsigned int WGRS_NLM_F_MULTI = NLM_F_MULTI;
+static const unsigned int WGRS_NLM_F_MULTI = NLM_F_MULTI;
 
 /* netdevice */
 void *wgrs_netdev_priv(const struct net_device *dev);
@@ -42,6 +64,16 @@ void wgrs_dev_put(struct net_device *dev);
 void wgrs_dev_stats_inc_tx_errors(struct net_device *dev);
 void wgrs_dev_stats_inc_tx_dropped(struct net_device *dev);
 void wgrs_netif_keep_dst(struct net_device *dev);
+void wgrs_netdev_tunnel_conf(struct net_device *dev);
+enum wgrs_stat {
+	WGRS_STAT_TX_DROPPED,
+	WGRS_STAT_RX_LENGTH_ERRORS,
+	WGRS_STAT_RX_FRAME_ERRORS,
+};
+void wgrs_dev_stats_add(struct net_device *dev, enum wgrs_stat which, u64 n);
+void wgrs_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len);
+void wgrs_netdev_setup_tunnel(struct net_device *dev, unsigned int headroom,
+			      unsigned int tailroom);
 void wgrs_set_wireguard_devtype(struct net_device *dev);
 struct net *wgrs_dev_net(const struct net_device *dev);
 void wgrs_netdev_add_priv_flags(struct net_device *dev, unsigned int flags);
@@ -75,10 +107,11 @@ u64 wgrs_ktime_get_coarse_boottime_ns(void);
 void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
 
 /* slab caches and RCU */
+u64 wgrs_totalram_bytes(void);
 struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align);
 void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags);
 void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr);
-const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
+static const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
 
 /* UDP tunnel sockets (socket.c) */
 typedef int (*wgrs_encap_rcv_t)(struct sock *sk, struct sk_buff *skb);
@@ -86,6 +119,7 @@ struct sock *wgrs_udp_tunnel_open(struct net *net, bool ipv6, u16 port, void *us
 				  wgrs_encap_rcv_t rcv, int *err);
 void wgrs_udp_tunnel_close(struct sock *sk);
 u16 wgrs_sock_local_port(const struct sock *sk);
+void *wgrs_sock_user_data(struct sock *sk);
 bool wgrs_ipv6_enabled(void);
 
 /* Network namespaces */
@@ -110,5 +144,104 @@ int wgrs_netns_watch_register(void);
 void wgrs_netns_watch_unregister(void);
 void wgrs_netns_watch_add(struct wgrs_netns_watch *w);
 void wgrs_netns_watch_del(struct wgrs_netns_watch *w);
+
+/* skb.c: socket buffers on the packet path */
+static const unsigned int WGRS_SKB_CB_SIZE = sizeof_field(struct sk_buff, cb);
+static const unsigned int WGRS_ETH_P_IP = ETH_P_IP;
+static const unsigned int WGRS_ETH_P_IPV6 = ETH_P_IPV6;
+unsigned int wgrs_skb_headlen(const struct sk_buff *skb);
+unsigned char *wgrs_skb_data(const struct sk_buff *skb);
+unsigned int wgrs_skb_headroom(const struct sk_buff *skb);
+bool wgrs_skb_may_pull(struct sk_buff *skb, unsigned int len);
+int wgrs_skb_trim(struct sk_buff *skb, unsigned int len);
+void wgrs_skb_pull_inline(struct sk_buff *skb, unsigned int len);
+void wgrs_skb_push_inline(struct sk_buff *skb, unsigned int len);
+u16 wgrs_skb_protocol(const struct sk_buff *skb);
+void wgrs_skb_set_protocol(struct sk_buff *skb, u16 protocol);
+int wgrs_skb_network_offset(const struct sk_buff *skb);
+int wgrs_skb_transport_offset(const struct sk_buff *skb);
+bool wgrs_skb_transport_header_in_head(const struct sk_buff *skb, unsigned int len);
+bool wgrs_skb_network_header_in_head(const struct sk_buff *skb);
+bool wgrs_skb_network_may_pull(struct sk_buff *skb, unsigned int len);
+void wgrs_skb_reset_network_header(struct sk_buff *skb);
+u32 wgrs_skb_mark(const struct sk_buff *skb);
+int wgrs_skb_iif(const struct sk_buff *skb);
+bool wgrs_skb_is_gso(const struct sk_buff *skb);
+struct sk_buff *wgrs_skb_gso_segment(struct sk_buff *skb, int *err);
+struct sk_buff *wgrs_skb_share_check(struct sk_buff *skb);
+unsigned int wgrs_skb_dst_mtu(const struct sk_buff *skb);
+void wgrs_skb_dst_drop(struct sk_buff *skb);
+void wgrs_skb_orphan(struct sk_buff *skb);
+void *wgrs_skb_cb(struct sk_buff *skb);
+struct sk_buff *wgrs_skb_next(const struct sk_buff *skb);
+void wgrs_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
+void wgrs_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+struct sk_buff *wgrs_alloc_skb(unsigned int headroom, unsigned int len);
+u8 wgrs_ip_tunnel_ecn_encap(const struct sk_buff *skb);
+u8 wgrs_ip_tunnel_get_dsfield(const struct sk_buff *skb);
+void wgrs_inet_ecn_decapsulate(struct sk_buff *skb, u8 outer);
+u16 wgrs_ip_tunnel_parse_protocol(const struct sk_buff *skb);
+void wgrs_skb_checksum_unnecessary(struct sk_buff *skb);
+void wgrs_skb_reset_packet(struct sk_buff *skb, bool encapsulating);
+bool wgrs_skb_seal(struct sk_buff *skb, const void *header, unsigned int header_len,
+		   unsigned int padding, unsigned int headroom, u64 nonce, const u8 *key);
+bool wgrs_skb_open(struct sk_buff *skb, unsigned int header_len, u64 nonce, const u8 *key);
+
+/* net.c: routing, UDP tunnel transmit, ICMP errors */
+struct rtable *wgrs_route4(struct sock *sk, __be32 *saddr, __be32 daddr, __be16 dport,
+			   u32 mark, int *err);
+int wgrs_rtable_ifindex(const struct rtable *rt);
+struct dst_entry *wgrs_rtable_dst(struct rtable *rt);
+void wgrs_rtable_put(struct rtable *rt);
+bool wgrs_local_addr4(struct sock *sk, __be32 addr);
+void wgrs_udp_xmit4(struct rtable *rt, struct sock *sk, struct sk_buff *skb,
+		    struct net_device *dev, __be32 saddr, __be32 daddr, __be16 dport,
+		    u8 ds, u32 mark);
+struct dst_entry *wgrs_route6(struct sock *sk, struct in6_addr *saddr,
+			      const struct in6_addr *daddr, __be16 dport, u32 oif, u32 mark,
+			      int *err);
+bool wgrs_local_addr6(struct sock *sk, const struct in6_addr *addr);
+void wgrs_udp_xmit6(struct dst_entry *dst, struct sock *sk, struct sk_buff *skb,
+		    struct net_device *dev, const struct in6_addr *saddr,
+		    const struct in6_addr *daddr, __be16 dport, u8 ds, u32 mark);
+void wgrs_dst_release(struct dst_entry *dst);
+void wgrs_dst_cache_reset(struct dst_cache *cache);
+void wgrs_icmp_unreachable(struct sk_buff *skb);
+void wgrs_skb_source4(const struct sk_buff *skb, __be32 *saddr, __be32 *daddr, __be16 *sport);
+void wgrs_skb_source6(const struct sk_buff *skb, struct in6_addr *saddr, struct in6_addr *daddr,
+		      __be16 *sport, u32 *scope_id);
+bool wgrs_skb_udp_payload(struct sk_buff *skb, unsigned int min_len);
+bool wgrs_skb_protocol_matches(const struct sk_buff *skb);
+
+/* sched.c: bottom-half locks, NAPI, timers, workqueues, CPUs */
+void wgrs_spin_lock_bh(spinlock_t *lock);
+bool wgrs_spin_trylock_bh(spinlock_t *lock);
+void wgrs_spin_unlock_bh(spinlock_t *lock);
+void wgrs_local_bh_disable(void);
+void wgrs_local_bh_enable(void);
+void wgrs_napi_add(struct net_device *dev, struct napi_struct *napi,
+		   int (*poll)(struct napi_struct *, int));
+void wgrs_napi_del(struct napi_struct *napi);
+bool wgrs_napi_schedule(struct napi_struct *napi);
+void wgrs_napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb);
+void wgrs_timer_setup(struct timer_list *timer, void (*func)(struct timer_list *),
+		      const char *name, struct lock_class_key *key);
+bool wgrs_timer_pending(const struct timer_list *timer);
+unsigned long wgrs_jiffies(void);
+unsigned int wgrs_hz(void);
+u32 wgrs_random_below(u32 ceil);
+struct workqueue_struct *wgrs_alloc_workqueue(const char *name, unsigned int flags);
+unsigned int wgrs_cpu_next_online(int cpu);
+unsigned int wgrs_cpu_nth_online(unsigned int id);
+bool wgrs_cpu_online(unsigned int cpu);
+unsigned int wgrs_nr_cpu_ids(void);
+bool wgrs_need_resched(void);
+void wgrs_cond_resched(void);
+bool wgrs_rng_is_initialized(void);
+static const unsigned int WGRS_WQ_CPU_INTENSIVE = WQ_CPU_INTENSIVE;
+static const unsigned int WGRS_WQ_FREEZABLE = WQ_FREEZABLE;
+static const unsigned int WGRS_WQ_PERCPU = WQ_PERCPU;
+static const unsigned int WGRS_WQ_UNBOUND = WQ_UNBOUND;
+static const unsigned int WGRS_WQ_MEM_RECLAIM = WQ_MEM_RECLAIM;
 
 #endif /* WGRS_KAPI_H */

@@ -16,12 +16,16 @@ pub(crate) mod crypto;
 pub(crate) mod genl;
 #[cfg(CONFIG_KUNIT)]
 pub(crate) mod kunit;
+pub(crate) mod napi;
 pub(crate) mod netdev;
 pub(crate) mod netns;
 pub(crate) mod rcu;
 pub(crate) mod rcu_hash;
 pub(crate) mod skb;
 pub(crate) mod slab;
+pub(crate) mod sync;
 pub(crate) mod time;
+pub(crate) mod timer;
 pub(crate) mod uapi;
 pub(crate) mod udp;
+pub(crate) mod workqueue;

@@ -9,6 +9,7 @@
 //! device is freed.
 
 use super::bindings as b;
+use super::rcu::ReadGuard;
 use super::skb::SkBuff;
 use core::{
     ffi::{
@@ -21,6 +22,8 @@ use core::{
 use kernel::{
     error::to_result,
     prelude::*,
+    revocable::Revocable,
+    sync::Arc,
     types::Opaque, //
 };
 
@@ -33,8 +36,14 @@ pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
     fn setup(dev: &mut NetDeviceSetup<'_>);
     /// Builds the driver's private data for a device being created in
     /// namespace `link_net`, in place (it may hold locks). The device is
-    /// registered right after.
-    fn newlink(dev: &NetDevice, ctx: &Self::Context, link_net: &Net) -> impl PinInit<Self, Error>;
+    /// registered right after. `handle` reaches the device from the
+    /// driver's own objects for as long as it exists.
+    fn newlink(
+        dev: &NetDevice,
+        handle: &NetDevHandle,
+        ctx: &Self::Context,
+        link_net: &Net,
+    ) -> impl PinInit<Self, Error>;
     /// The device was registered (under RTNL).
     fn registered(dev: &NetDevice, this: Pin<&Self>);
     /// `ndo_open`: the device is being brought up.
@@ -141,8 +150,94 @@ impl NetDevice {
         // `newlink_callback::<T>` initialises `T` before registering, and only
         // the destructor (set after registration) drops it.
         // SAFETY: this registered device of `T` holds an initialised `T`.
-        Some(unsafe { &*b::wgrs_netdev_priv(dev).cast::<T>() })
+        Some(unsafe { &(*b::wgrs_netdev_priv(dev).cast::<Priv<T>>()).data })
     }
+}
+
+impl NetDevice {
+    /// The MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: the device is valid; the MTU is read once.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).mtu) }
+    }
+
+    /// Counts `n` dropped outgoing packets.
+    pub(crate) fn count_tx_dropped(&self, n: usize) {
+        // SAFETY: the device is valid.
+        unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_TX_DROPPED, n as u64) }
+    }
+
+    /// Counts a received packet with a bad length (an rx error too).
+    pub(crate) fn count_rx_length_error(&self) {
+        // SAFETY: the device is valid.
+        unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_RX_LENGTH_ERRORS, 1) }
+    }
+
+    /// Counts a received packet that is malformed or not allowed (an rx
+    /// error too).
+    pub(crate) fn count_rx_frame_error(&self) {
+        // SAFETY: the device is valid.
+        unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_RX_FRAME_ERRORS, 1) }
+    }
+
+    /// A number that tells this device's namespace from others (for keying
+    /// per-namespace state; not a reference).
+    pub(crate) fn net_cookie(&self) -> usize {
+        // SAFETY: the device is valid.
+        unsafe { b::wgrs_dev_net(self.as_raw()) as usize }
+    }
+
+    /// As a tunnel would: no ICMP redirects from this device (and, as the C
+    /// driver does, none from the namespace's `all` setting either), and no
+    /// IPv6 link-local address generated for it. Called when it goes up.
+    pub(crate) fn disable_redirects_and_addrgen(&self) {
+        // SAFETY: the device is valid; called under RTNL (ndo_open).
+        unsafe { b::wgrs_netdev_tunnel_conf(self.as_raw()) }
+    }
+
+    /// Counts a received packet of `len` bytes (per-CPU `tstats`).
+    pub(crate) fn count_rx(&self, len: usize) {
+        // SAFETY: the device is valid and uses tstats.
+        unsafe { b::wgrs_dev_sw_netstats_rx_add(self.as_raw(), len as u32) }
+    }
+}
+
+/// A device as the driver's own objects (peers, workers, sockets) reach it:
+/// shared, and revoked by the link kind when the device is freed, after
+/// which it gives nothing (so a late user cannot touch a freed device).
+pub(crate) type NetDevHandle = Arc<Revocable<DevPtr>>;
+
+/// A device pointer, valid until its [`NetDevHandle`] is revoked.
+///
+/// # Invariants
+///
+/// `0` points to a device whose private area holds the handle this value
+/// is in; the link kind revokes the handle before the device is freed.
+pub(crate) struct DevPtr(NonNull<b::net_device>);
+
+// SAFETY: a device may be used from any context.
+unsafe impl Send for DevPtr {}
+// SAFETY: `&NetDevice` methods are thread-safe.
+unsafe impl Sync for DevPtr {}
+
+impl DevPtr {
+    /// The device.
+    pub(crate) fn get(&self) -> &NetDevice {
+        // SAFETY: valid until revoked (type invariant), and a `&DevPtr` is
+        // only handed out by the `Revocable` before that.
+        unsafe { NetDevice::from_raw(self.0.as_ptr()) }
+    }
+}
+
+/// Runs `f` on the device behind `handle`, if it still exists.
+pub(crate) fn with_device<R>(handle: &NetDevHandle, f: impl FnOnce(&NetDevice) -> R) -> Option<R> {
+    handle.try_access_with(|d| f(d.get()))
+}
+
+/// The device behind `handle`, if it still exists, for as long as `guard`
+/// (an RCU read-side section) lasts.
+pub(crate) fn device<'a>(handle: &'a NetDevHandle, guard: &'a ReadGuard) -> Option<&'a NetDevice> {
+    handle.try_access_with_guard(guard).map(DevPtr::get)
 }
 
 /// A counted reference to a network device (`dev_hold`/`dev_put`).
@@ -254,6 +349,15 @@ impl NetDeviceSetup<'_> {
         self.dev.max_mtu = max_mtu;
     }
 
+    /// Makes the device a tunnel that encrypts in software: headroom and
+    /// tailroom for what is added around each packet, scatter-gather,
+    /// checksum and GSO offloads (segmentation happens in the driver), no
+    /// transmit lock, and `ip_tunnel_header_ops`.
+    pub(crate) fn set_tunnel_offloads(&mut self, headroom: u32, tailroom: u32) {
+        // SAFETY: the device is ours to set up.
+        unsafe { b::wgrs_netdev_setup_tunnel(self.dev, headroom, tailroom) };
+    }
+
     /// Asks the core for per-CPU `tstats` counters.
     pub(crate) fn use_tstats(&mut self) {
         // SAFETY: the device is ours to set up.
@@ -289,10 +393,10 @@ impl<T: LinkDriver> LinkKind<T> {
     /// Registers link kind `kind`, e.g. `c"wireguard-rs"`, whose devices
     /// share `ctx`.
     pub(crate) fn register(kind: &'static CStr, ctx: T::Context) -> Result<Self> {
-        const { assert!(core::mem::align_of::<T>() <= b::NETDEV_ALIGN as usize) };
+        const { assert!(core::mem::align_of::<Priv<T>>() <= b::NETDEV_ALIGN as usize) };
         let ops = b::rtnl_link_ops {
             kind: kind.as_char_ptr(),
-            priv_size: core::mem::size_of::<T>(),
+            priv_size: core::mem::size_of::<Priv<T>>(),
             setup: Some(setup_callback::<T>),
             newlink: Some(newlink_callback::<T>),
             ..pin_init::zeroed()
@@ -318,6 +422,14 @@ impl<T: LinkDriver> Drop for LinkKind<T> {
         // device of the kind, so no device outlives its ops.
         unsafe { b::rtnl_link_unregister(self.reg.ops.get()) };
     }
+}
+
+/// A device's private area: the handle the driver's objects use, then the
+/// driver's data.
+#[repr(C)]
+struct Priv<T> {
+    handle: NetDevHandle,
+    data: T,
 }
 
 struct Ops<T>(PhantomData<T>);
@@ -358,25 +470,40 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     // `rtnl_link_ops` to `Registration::ops`, the first field of a
     // `repr(C)` registration that stays alive while the kind is registered.
     let reg = unsafe { &*(*dev).rtnl_link_ops.cast::<Registration<T>>() };
-    // SAFETY: the private area is `size_of::<T>()` bytes, aligned to
-    // NETDEV_ALIGN (checked against T's alignment at registration), and
+    // SAFETY: the private area is `size_of::<Priv<T>>()` bytes, aligned to
+    // NETDEV_ALIGN (checked against its alignment at registration), and
     // uninitialised until now.
-    let slot = unsafe { b::wgrs_netdev_priv(dev) }.cast::<T>();
+    let area = unsafe { b::wgrs_netdev_priv(dev) }.cast::<Priv<T>>();
     // SAFETY: rtnl passes valid parameters for the whole callback.
     let link_net = unsafe { Net::from_raw(b::wgrs_newlink_link_net(params)) };
-    let init = T::newlink(nd, &reg.ctx, link_net);
-    // SAFETY: `slot` is valid for writes and never moves (the private area
-    // lives as long as the device); on error it is left uninitialised, and
-    // the core frees the device without calling a destructor.
+    // INVARIANT: the handle's pointer is this device, and the destructor
+    // (or the failure paths below) revoke it before the device is freed.
+    let Some(devp) = NonNull::new(dev) else {
+        return EINVAL.to_errno();
+    };
+    let handle = match Arc::pin_init(Revocable::new(Ok::<_, Error>(DevPtr(devp))), GFP_KERNEL) {
+        Ok(h) => h,
+        Err(e) => return e.to_errno(),
+    };
+    let init = T::newlink(nd, &handle, &reg.ctx, link_net);
+    // SAFETY: `area` is valid for writes and never moves (the private area
+    // lives as long as the device).
+    let slot = unsafe { &raw mut (*area).data };
+    // SAFETY: `slot` is valid for writes and never moves; on error it is left
+    // uninitialised, and the core frees the device without calling a
+    // destructor.
     if let Err(e) = unsafe { <_ as pin_init::PinInit<T, Error>>::__init(init, slot) } {
+        handle.revoke();
         return e.to_errno();
     }
+    // SAFETY: `area` is valid for writes; the handle field is uninitialised.
+    unsafe { (&raw mut (*area).handle).write(handle) };
     // SAFETY: `dev` is a fully set-up device and we hold RTNL.
     let ret = unsafe { b::register_netdevice(dev) };
     if ret < 0 {
         // SAFETY: registration failed, so no callback saw `T`; the core
         // frees the device without calling a destructor (none is set yet).
-        unsafe { core::ptr::drop_in_place(slot) };
+        unsafe { drop_priv::<T>(area) };
         return ret;
     }
     // Set last so that a failed registration does not run it for us.
@@ -387,13 +514,28 @@ unsafe extern "C" fn newlink_callback<T: LinkDriver>(
     0
 }
 
+/// Drops the driver's data, then revokes and drops the handle.
+///
+/// # Safety
+///
+/// `area` must hold an initialised `Priv<T>` that nothing uses any more
+/// but through the handle, and is not used after.
+unsafe fn drop_priv<T>(area: *mut Priv<T>) {
+    // SAFETY: by the caller's promise.
+    unsafe {
+        core::ptr::drop_in_place(&raw mut (*area).data);
+        (*area).handle.revoke();
+        core::ptr::drop_in_place(&raw mut (*area).handle);
+    }
+}
+
 /// # Safety
 ///
 /// Called once by the core when the device is being freed.
 unsafe extern "C" fn destructor_callback<T: LinkDriver>(dev: *mut b::net_device) {
-    // SAFETY: the destructor is set only after `T` was written, and runs once
-    // after the device is unregistered and unused.
-    unsafe { core::ptr::drop_in_place(b::wgrs_netdev_priv(dev).cast::<T>()) };
+    // SAFETY: the destructor is set only after the private area was
+    // written, and runs once after the device is unregistered and unused.
+    unsafe { drop_priv::<T>(b::wgrs_netdev_priv(dev).cast::<Priv<T>>()) };
 }
 
 /// # Safety
@@ -402,8 +544,8 @@ unsafe extern "C" fn destructor_callback<T: LinkDriver>(dev: *mut b::net_device)
 unsafe fn parts<'a, T: LinkDriver>(dev: *mut b::net_device) -> (&'a NetDevice, &'a T) {
     // SAFETY: valid device by the caller's promise.
     let nd = unsafe { NetDevice::from_raw(dev) };
-    // SAFETY: registered devices of `T` hold an initialised `T`.
-    let this = unsafe { &*b::wgrs_netdev_priv(dev).cast::<T>() };
+    // SAFETY: registered devices of `T` hold an initialised `Priv<T>`.
+    let this = unsafe { &(*b::wgrs_netdev_priv(dev).cast::<Priv<T>>()).data };
     (nd, this)
 }
 

@@ -21,6 +21,10 @@
 
 use super::bindings as b;
 use super::rcu::ReadGuard;
+use super::sync::{
+    new_spinlock_bh,
+    SpinLockBh, //
+};
 use core::{
     ptr::null_mut,
     sync::atomic::{
@@ -32,11 +36,7 @@ use core::{
         },
     },
 };
-use kernel::{
-    new_spinlock,
-    prelude::*,
-    sync::SpinLock, //
-};
+use kernel::prelude::*;
 
 #[repr(C)]
 struct Node<K, V> {
@@ -53,7 +53,7 @@ pub(crate) struct RcuHashMap<K, V> {
     buckets: KVec<AtomicPtr<Node<K, V>>>,
     len: AtomicUsize,
     #[pin]
-    lock: SpinLock<()>,
+    lock: SpinLockBh<()>,
 }
 
 // SAFETY: keys and values are shared with readers on other threads.
@@ -75,7 +75,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         try_pin_init!(Self {
             buckets: buckets?,
             len: AtomicUsize::new(0),
-            lock <- new_spinlock!((), "wireguard_rs_rcu_hash"),
+            lock <- new_spinlock_bh!((), "wireguard_rs_rcu_hash"),
         }? Error)
     }
 
@@ -97,7 +97,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     }
 
     /// A node to link in (allocated before the lock is taken).
-    fn new_node(key: K, value: V) -> Result<KBox<Node<K, V>>> {
+    fn new_node(key: K, value: V, flags: kernel::alloc::Flags) -> Result<KBox<Node<K, V>>> {
         Ok(KBox::new(
             Node {
                 rcu: pin_init::zeroed(),
@@ -105,7 +105,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
                 key,
                 value,
             },
-            GFP_KERNEL,
+            flags,
         )?)
     }
 
@@ -153,7 +153,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
         key: K,
         value: V,
     ) -> Result<core::result::Result<(), V>> {
-        let node = Self::new_node(key, value)?;
+        let node = Self::new_node(key, value, GFP_KERNEL)?;
         let guard = self.lock.lock();
         let bucket = self.bucket(hash);
         let mut p = bucket.load(Relaxed);
@@ -175,8 +175,9 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
 
     /// Replaces the value of `key`, if present, with `value`; readers see
     /// either the old or the new entry. Returns whether `key` was present.
+    /// Does not sleep (it may run inside an RCU read-side section).
     pub(crate) fn replace(&self, hash: usize, key: K, value: V) -> Result<bool> {
-        let node = Self::new_node(key, value)?;
+        let node = Self::new_node(key, value, GFP_ATOMIC)?;
         let guard = self.lock.lock();
         let mut slot = self.bucket(hash);
         // SAFETY: read from the table under its lock, held while `n` is used.

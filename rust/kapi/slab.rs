@@ -93,3 +93,9 @@ impl<T> Drop for KmemCache<T> {
         unsafe { b::kmem_cache_destroy(self.cache.as_ptr()) };
     }
 }
+
+/// Bytes of RAM the machine has (for sizing tables as the C driver does).
+pub(crate) fn total_ram_bytes() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { b::wgrs_totalram_bytes() }
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The multicore pipeline (the C driver's `queueing.c` and `queueing.h`).
+//!
+//! Encryption and decryption run in parallel on every online CPU, yet each
+//! peer's packets leave (or are delivered) in the order they were queued:
+//!
+//! - a job (a batch of packets to send, or one received packet) is put on
+//!   its peer's ordered queue ([`PeerQueue`]) and on the device's
+//!   [`CryptQueue`], whose per-CPU workers take jobs in turn, round robin;
+//! - a worker does the crypto, marks the job done ([`Job::finish`]) and
+//!   kicks the peer's serial consumer (the transmit worker or NAPI);
+//! - the consumer takes jobs from the head of the peer's queue only while
+//!   they are done, so a fast CPU never overtakes a slow one.
+//!
+//! Handshake messages use a [`CryptQueue`] too (any order).
+
+use crate::kapi::sync::{
+    new_spinlock_bh,
+    SpinLockBh, //
+};
+use crate::kapi::workqueue::{
+    cpu,
+    WorkQueue, //
+};
+use core::sync::atomic::{
+    AtomicU32, AtomicU8,
+    Ordering::{
+        Acquire,
+        Relaxed,
+        Release, //
+    },
+};
+use kernel::{
+    impl_has_work, new_work,
+    prelude::*,
+    sync::Arc,
+    workqueue::{
+        Work,
+        WorkItem, //
+    },
+};
+
+/// A bounded first-in first-out ring that grows on demand (so idle peers
+/// cost nothing) up to a fixed capacity.
+pub(crate) struct Fifo<T> {
+    slots: KVec<Option<T>>,
+    head: usize,
+    len: usize,
+    max: usize,
+}
+
+impl<T> Fifo<T> {
+    /// An empty ring holding at most `max` items; no memory until used.
+    pub(crate) const fn new(max: usize) -> Self {
+        Self {
+            slots: KVec::new(),
+            head: 0,
+            len: 0,
+            max,
+        }
+    }
+
+    /// An empty ring with all `max` slots allocated now.
+    pub(crate) fn with_capacity(max: usize) -> Result<Self> {
+        let mut f = Self::new(max);
+        f.grow_to(max, GFP_KERNEL)?;
+        Ok(f)
+    }
+
+    fn grow_to(&mut self, n: usize, flags: kernel::alloc::Flags) -> Result {
+        let mut slots = KVec::with_capacity(n, flags)?;
+        for i in 0..self.len {
+            let j = (self.head + i) % self.slots.len().max(1);
+            slots.push(self.slots[j].take(), flags)?;
+        }
+        while slots.len() < n {
+            slots.push(None, flags)?;
+        }
+        self.slots = slots;
+        self.head = 0;
+        Ok(())
+    }
+
+    /// Appends `item`; gives it back if the ring is full (or memory for
+    /// growing it is short).
+    pub(crate) fn push(&mut self, item: T) -> core::result::Result<(), T> {
+        if self.len == self.max {
+            return Err(item);
+        }
+        if self.len == self.slots.len() {
+            let n = (self.slots.len() * 2).clamp(8, self.max);
+            if self.grow_to(n, GFP_ATOMIC).is_err() {
+                return Err(item);
+            }
+        }
+        let i = (self.head + self.len) % self.slots.len();
+        self.slots[i] = Some(item);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The first item.
+    pub(crate) fn peek(&self) -> Option<&T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.slots[self.head].as_ref()
+    }
+
+    /// Takes the first item.
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let item = self.slots[self.head].take();
+        self.head = (self.head + 1) % self.slots.len();
+        self.len -= 1;
+        item
+    }
+}
+
+/// Where a job stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum JobState {
+    /// Waiting for (or under) its crypto.
+    Pending = 0,
+    /// Done: ready for its peer's consumer.
+    Done = 1,
+    /// The crypto failed: its consumer drops it.
+    Failed = 2,
+}
+
+/// A unit of work on its way through the pipeline: data taken out by the
+/// crypto worker and put back when done, and a state the peer's consumer
+/// polls. (The lock is never contended: the worker holds it only to take
+/// and return the data, and the consumer only looks once the state says
+/// the worker is done.)
+#[pin_data]
+pub(crate) struct Job<T> {
+    state: AtomicU8,
+    #[pin]
+    data: SpinLockBh<Option<T>>,
+}
+
+impl<T: Send + Unpin> Job<T> {
+    /// A pending job holding `data`.
+    pub(crate) fn new(data: T) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                state: AtomicU8::new(JobState::Pending as u8),
+                data <- new_spinlock_bh!(Some(data), "wireguard_rs_job"),
+            }),
+            GFP_ATOMIC,
+        )
+    }
+
+    /// Runs `work` on the data, then marks the job done or failed as `work`
+    /// says, and returns what else `work` returned. Called once, by the
+    /// crypto worker that dequeued the job.
+    pub(crate) fn process<R>(&self, work: impl FnOnce(&mut T) -> (bool, R)) -> Option<R> {
+        let mut data = self.data.lock().take()?;
+        let (ok, r) = work(&mut data);
+        *self.data.lock() = Some(data);
+        self.finish(ok);
+        Some(r)
+    }
+
+    /// Marks the job done (`ok`) or failed without doing its work.
+    pub(crate) fn finish(&self, ok: bool) {
+        let s = if ok { JobState::Done } else { JobState::Failed };
+        self.state.store(s as u8, Release);
+    }
+
+    /// The state, as the consumer sees it.
+    pub(crate) fn state(&self) -> JobState {
+        match self.state.load(Acquire) {
+            0 => JobState::Pending,
+            1 => JobState::Done,
+            _ => JobState::Failed,
+        }
+    }
+
+    /// Takes the data out (the consumer, once the job is not pending).
+    pub(crate) fn take(&self) -> Option<T> {
+        self.data.lock().take()
+    }
+}
+
+/// A peer's ordered queue of jobs (at most `MAX_QUEUED_PACKETS`).
+#[pin_data]
+pub(crate) struct PeerQueue<T> {
+    #[pin]
+    fifo: SpinLockBh<Fifo<Arc<Job<T>>>>,
+}
+
+impl<T: Send + Unpin> PeerQueue<T> {
+    /// An empty queue.
+    pub(crate) fn new(max: usize) -> impl PinInit<Self> {
+        pin_init!(Self {
+            fifo <- new_spinlock_bh!(Fifo::new(max), "wireguard_rs_peer_queue"),
+        })
+    }
+
+    /// Appends `job`; gives it back if the queue is full.
+    pub(crate) fn push(&self, job: Arc<Job<T>>) -> core::result::Result<(), Arc<Job<T>>> {
+        self.fifo.lock().push(job)
+    }
+
+    /// Takes the first job if it is no longer pending.
+    pub(crate) fn pop_ready(&self) -> Option<(JobState, Arc<Job<T>>)> {
+        let mut fifo = self.fifo.lock();
+        let state = fifo.peek()?.state();
+        if state == JobState::Pending {
+            return None;
+        }
+        fifo.pop().map(|j| (state, j))
+    }
+}
+
+/// What a [`CryptQueue`] item does when a worker takes it.
+pub(crate) trait QueueItem: Send + 'static {
+    /// Runs the item's work (process context).
+    fn run(self);
+}
+
+/// The ring shared by a crypt queue's workers.
+#[pin_data]
+struct Ring<J> {
+    #[pin]
+    fifo: SpinLockBh<Fifo<J>>,
+}
+
+/// One CPU's worker of a [`CryptQueue`].
+#[pin_data]
+pub(crate) struct CpuWorker<J> {
+    ring: Arc<Ring<J>>,
+    #[pin]
+    work: Work<CpuWorker<J>>,
+}
+
+impl_has_work! {
+    impl{J: QueueItem} HasWork<Self> for CpuWorker<J> { self.work }
+}
+
+impl<J: QueueItem> WorkItem for CpuWorker<J> {
+    type Pointer = Arc<CpuWorker<J>>;
+
+    fn run(this: Arc<CpuWorker<J>>) {
+        loop {
+            let Some(item) = this.ring.fifo.lock().pop() else {
+                break;
+            };
+            item.run();
+            if cpu::need_resched() {
+                cpu::cond_resched();
+            }
+        }
+    }
+}
+
+/// A device's queue of items for its per-CPU workers (the C driver's
+/// `crypt_queue`): a bounded ring and one work item per possible CPU,
+/// queued round robin on the online ones.
+pub(crate) struct CryptQueue<J> {
+    ring: Arc<Ring<J>>,
+    workers: KVec<Arc<CpuWorker<J>>>,
+    last_cpu: AtomicU32,
+}
+
+impl<J: QueueItem> CryptQueue<J> {
+    /// A queue of at most `max` items with a worker for each possible CPU.
+    pub(crate) fn new(max: usize) -> Result<Self> {
+        let fifo = Fifo::with_capacity(max)?;
+        let ring = Arc::pin_init(
+            pin_init!(Ring {
+                fifo <- new_spinlock_bh!(fifo, "wireguard_rs_crypt_ring"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let n = cpu::none() as usize;
+        let mut workers = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            let r = ring.clone();
+            workers.push(
+                Arc::pin_init(
+                    pin_init!(CpuWorker {
+                        ring: r,
+                        work <- new_work!("wireguard_rs_crypt_worker"),
+                    }),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(Self {
+            ring,
+            workers,
+            last_cpu: AtomicU32::new(cpu::none()),
+        })
+    }
+
+    /// Queues `item` and kicks the next online CPU's worker on `wq`; gives
+    /// the item back if the ring is full.
+    pub(crate) fn push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
+        self.ring.fifo.lock().push(item)?;
+        self.kick(wq);
+        Ok(())
+    }
+
+    /// As [`CryptQueue::push`], but gives up instead of waiting if another
+    /// CPU is adding to the ring right now (for a producer under flood).
+    pub(crate) fn try_push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
+        match self.ring.fifo.try_lock() {
+            Some(mut f) => f.push(item)?,
+            None => return Err(item),
+        }
+        self.kick(wq);
+        Ok(())
+    }
+
+    fn kick(&self, wq: &WorkQueue) {
+        // Racy by design, like the C driver's: two CPUs may pick the same
+        // next CPU, which costs nothing but balance.
+        let cpu = cpu::next_online(self.last_cpu.load(Relaxed));
+        self.last_cpu.store(cpu, Relaxed);
+        if let Some(w) = self.workers.get(cpu as usize) {
+            // Already queued means it will see this item too.
+            let _ = wq.enqueue_on(cpu, w.clone());
+        }
+    }
+
+    /// Takes every waiting item out (the device is going down).
+    pub(crate) fn drain(&self) -> KVec<J> {
+        let mut out = KVec::new();
+        let mut fifo = self.ring.fifo.lock();
+        while let Some(j) = fifo.pop() {
+            // Out of memory: the item is dropped here instead.
+            let _ = out.push(j, GFP_ATOMIC);
+        }
+        out
+    }
+}
