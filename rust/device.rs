@@ -240,7 +240,7 @@ pub(crate) struct Wg {
     fwmark: AtomicU32,
     /// The bound sockets, while the device is up.
     pub(crate) sockets: RcuBox<Sockets>,
-    wqs: RcuBox<Workqueues>,
+    wqs: RcuBox<Arc<Workqueues>>,
     pub(crate) encrypt_queue: CryptQueue<Arc<Job<TxBatch>>>,
     pub(crate) decrypt_queue: CryptQueue<Arc<Job<RxPacket>>>,
     pub(crate) handshake_queue: CryptQueue<HandshakeJob>,
@@ -263,20 +263,31 @@ impl Wg {
         &self.shared.ratelimiter
     }
 
-    /// Runs `f` with the workqueues, unless the device is being torn down.
+    /// Runs `f` with the workqueues (inside an RCU read-side section: `f`
+    /// must not sleep), unless the device is being torn down.
     pub(crate) fn with_wqs<R>(&self, f: impl FnOnce(&Workqueues) -> R) -> Option<R> {
         let g = ReadGuard::new();
-        self.wqs.get(&g).map(f)
+        self.wqs.get(&g).map(|w| f(w))
+    }
+
+    /// The workqueues, held (process context, to wait on them).
+    fn wqs_held(&self) -> Option<Arc<Workqueues>> {
+        let g = ReadGuard::new();
+        self.wqs.get(&g).cloned()
     }
 
     /// Waits for everything queued on the crypt workqueue so far.
     pub(crate) fn flush_crypt(&self) {
-        self.with_wqs(|w| w.crypt.flush());
+        if let Some(w) = self.wqs_held() {
+            w.crypt.flush();
+        }
     }
 
     /// Waits for everything queued on the handshake-send workqueue so far.
     pub(crate) fn flush_handshake_send(&self) {
-        self.with_wqs(|w| w.handshake_send.flush());
+        if let Some(w) = self.wqs_held() {
+            w.handshake_send.flush();
+        }
     }
 
     /// Takes a session's index out of the index table (if it still points
@@ -506,7 +517,7 @@ impl LinkDriver for Device {
     ) -> impl PinInit<Self, Error> {
         let name = dev.name();
         let wg = (|| -> Result<Arc<Wg>> {
-            let wqs = KBox::new(workqueues(name)?, GFP_KERNEL)?;
+            let wqs = KBox::new(Arc::new(workqueues(name)?, GFP_KERNEL)?, GFP_KERNEL)?;
             let encrypt_queue = CryptQueue::new(MAX_QUEUED_PACKETS)?;
             let decrypt_queue = CryptQueue::new(MAX_QUEUED_PACKETS)?;
             let handshake_queue = CryptQueue::new(MAX_QUEUED_INCOMING_HANDSHAKES)?;
@@ -580,7 +591,7 @@ impl LinkDriver for Device {
                 crate::timers::stop(p);
                 p.clear_handshake();
                 p.clear_keypairs();
-                p.last_sent_handshake.store(0, Relaxed);
+                p.reset_last_sent_handshake();
             }
         }
         for job in wg.handshake_queue.drain() {

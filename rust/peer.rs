@@ -239,6 +239,13 @@ pub(crate) struct PeerHandshake {
     pub(crate) index: Option<u32>,
 }
 
+/// A boot time longer than `REKEY_TIMEOUT` ago (wrapping below zero early
+/// after boot, as the timestamps compare in signed arithmetic).
+fn long_ago() -> u64 {
+    crate::kapi::time::boottime_coarse_ns()
+        .wrapping_sub((crate::messages::REKEY_TIMEOUT + 1) * 1_000_000_000)
+}
+
 /// Work items of a peer.
 pub(crate) const WORK_HANDSHAKE_SEND: u64 = 0;
 /// See [`WORK_HANDSHAKE_SEND`].
@@ -374,7 +381,7 @@ impl Peer {
                 tx_work <- new_work!("wireguard_rs_tx"),
                 clear_work <- new_work!("wireguard_rs_clear_keys"),
                 is_dead: AtomicBool::new(false),
-                last_sent_handshake: AtomicU64::new(0),
+                last_sent_handshake: AtomicU64::new(long_ago()),
                 handshake_attempts: AtomicU32::new(0),
                 need_another_keepalive: AtomicBool::new(false),
                 sent_lastminute_handshake: AtomicBool::new(false),
@@ -484,7 +491,7 @@ impl Peer {
     /// will be made).
     pub(crate) fn expire_current_keypairs(&self) {
         self.clear_handshake();
-        self.last_sent_handshake.store(0, Relaxed);
+        self.reset_last_sent_handshake();
         let k = self.keypairs.lock();
         if let Some(n) = k.next() {
             n.invalidate_sending();
@@ -492,6 +499,12 @@ impl Peer {
         if let Some(c) = k.current() {
             c.invalidate_sending();
         }
+    }
+
+    /// Lets the next handshake initiation go out at once (the C driver's
+    /// `wg_noise_reset_last_sent_handshake`).
+    pub(crate) fn reset_last_sent_handshake(&self) {
+        self.last_sent_handshake.store(long_ago(), Relaxed);
     }
 
     /// Sets the preshared key (all zeros for none).

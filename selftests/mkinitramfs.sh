@@ -68,6 +68,8 @@ cp "$kdir/drivers/net/wireguard/wireguard.ko" "$root/modules/wireguard.ko"
 
 cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
+cp "$here/tunnel.sh" "$root/tests/tunnel.inc"
+cp "$here/tools/xfer.py" "$root/usr/bin/xfer.py"
 if [ "$demo" = 1 ]; then
 	cp "$here/demo.sh" "$root/tests/"
 else

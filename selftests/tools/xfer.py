@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Transfers for the tunnel tests: a byte stream over TCP or datagrams
+over UDP, with what arrived checked on the receiving side.
+
+  xfer.py tcp-recv PORT                  accept one connection, print
+                                         "bytes N sha256 H" of what came
+  xfer.py tcp-send HOST PORT BYTES SEED  send BYTES pseudo-random bytes,
+                                         print "sha256 H" of what was sent
+  xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B" once COUNT
+                                         arrived or TIMEOUT s passed
+  xfer.py udp-send HOST PORT COUNT SIZE  send COUNT numbered datagrams
+
+Addresses may be IPv4 or IPv6. Everything deterministic comes from SEED, so
+sender and receiver agree on the content without sharing a file.
+"""
+import hashlib
+import socket
+import sys
+import time
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def stream(nbytes, seed):
+    """nbytes of a repeatable pseudo-random stream (SHA-256 in counter mode)."""
+    block, i, left = b"", 0, nbytes
+    while left > 0:
+        block = hashlib.sha256(b"%d:%d" % (seed, i)).digest() * 512
+        i += 1
+        chunk = block[:left]
+        left -= len(chunk)
+        yield chunk
+
+
+def tcp_recv(port):
+    srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("::", int(port)))
+    srv.listen(1)
+    print("listening", flush=True)
+    conn, _ = srv.accept()
+    h, n = hashlib.sha256(), 0
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        h.update(data)
+        n += len(data)
+    print("bytes %d sha256 %s" % (n, h.hexdigest()), flush=True)
+
+
+def tcp_send(host, port, nbytes, seed):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect((host, int(port)))
+    h = hashlib.sha256()
+    for chunk in stream(int(nbytes), int(seed)):
+        s.sendall(chunk)
+        h.update(chunk)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+    s.close()
+    print("sha256 %s" % h.hexdigest(), flush=True)
+
+
+def udp_recv(port, count, timeout):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(port)))
+    print("listening", flush=True)
+    end = time.monotonic() + float(timeout)
+    seen, bad = set(), 0
+    while len(seen) < int(count):
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            break
+        num = int.from_bytes(data[:4], "big")
+        if data[4:] != bytes([num & 0xFF]) * (len(data) - 4):
+            bad += 1
+        seen.add(num)
+    print("datagrams %d bad %d" % (len(seen), bad), flush=True)
+
+
+def udp_send(host, port, count, size):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    for i in range(int(count)):
+        s.sendto(i.to_bytes(4, "big") + bytes([i & 0xFF]) * (int(size) - 4), (host, int(port)))
+        if i % 64 == 63:
+            time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"tcp-recv": tcp_recv, "tcp-send": tcp_send,
+     "udp-recv": udp_recv, "udp-send": udp_send}[cmd](*args)
