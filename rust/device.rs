@@ -69,9 +69,9 @@ use crate::receive::{
 use crate::send::TxBatch;
 use crate::socket::Sockets;
 use core::sync::atomic::{
+    AtomicIsize,
     AtomicU32,
     AtomicU64,
-    AtomicUsize,
     Ordering::Relaxed, //
 };
 use kernel::{
@@ -244,8 +244,9 @@ pub(crate) struct Wg {
     pub(crate) encrypt_queue: CryptQueue<Arc<Job<TxBatch>>>,
     pub(crate) decrypt_queue: CryptQueue<Arc<Job<RxPacket>>>,
     pub(crate) handshake_queue: CryptQueue<HandshakeJob>,
-    /// Handshake messages queued (the load measure).
-    pub(crate) handshake_queue_len: AtomicUsize,
+    /// Handshake messages queued (the load measure; briefly off by one
+    /// while a message is being queued or was just drained).
+    pub(crate) handshake_queue_len: AtomicIsize,
     /// When the device was last under load (0: not recently).
     pub(crate) last_under_load: AtomicU64,
     /// When the rate limiter was last garbage-collected.
@@ -550,7 +551,7 @@ impl LinkDriver for Device {
                     encrypt_queue,
                     decrypt_queue,
                     handshake_queue,
-                    handshake_queue_len: AtomicUsize::new(0),
+                    handshake_queue_len: AtomicIsize::new(0),
                     last_under_load: AtomicU64::new(0),
                     ratelimiter_gc: AtomicU64::new(0),
                 }? Error),

@@ -448,13 +448,10 @@ impl Peer {
         self.napi.remove();
         self.device.flush_handshake_send();
         self.purge_staged();
-        // Jobs that finished after the last consumer ran.
-        while let Some((_, job)) = self.tx_queue.pop_ready() {
-            drop(job);
-        }
-        while let Some((_, job)) = self.rx_queue.pop_ready() {
-            drop(job);
-        }
+        // Jobs that finished after the last consumer ran (their packets
+        // and keypairs hold the peer).
+        self.tx_queue.clear();
+        self.rx_queue.clear();
     }
 
     /// Drops the packets waiting for a session, counting them as dropped.

@@ -217,6 +217,15 @@ impl<T: Send + Unpin> PeerQueue<T> {
         }
         fifo.pop().map(|j| (state, j))
     }
+
+    /// Takes every job out, whatever its state (the peer is stopped and
+    /// nothing works on its jobs any more).
+    pub(crate) fn clear(&self) {
+        let mut fifo = self.fifo.lock();
+        while let Some(j) = fifo.pop() {
+            drop(j);
+        }
+    }
 }
 
 /// What a [`CryptQueue`] item does when a worker takes it.

@@ -105,16 +105,19 @@ pub(crate) fn packet_receive(wg: ArcBorrow<'_, Wg>, mut skb: SkBuff) {
                 return;
             }
             let job = HandshakeJob { wg: wg.into(), skb };
+            // Counted before it is queued, so a worker cannot count it off
+            // first; uncounted again if it was not queued.
+            let len = wg.handshake_queue_len.fetch_add(1, Relaxed);
             let queued = wg.with_wqs(|w| {
-                if wg.handshake_queue_len.load(Relaxed) > MAX_QUEUED_INCOMING_HANDSHAKES / 2 {
+                if len > (MAX_QUEUED_INCOMING_HANDSHAKES / 2) as isize {
                     wg.handshake_queue.try_push(job, &w.handshake_receive)
                 } else {
                     wg.handshake_queue.push(job, &w.handshake_receive)
                 }
                 .is_ok()
             });
-            if queued == Some(true) {
-                wg.handshake_queue_len.fetch_add(1, Relaxed);
+            if queued != Some(true) {
+                wg.handshake_queue_len.fetch_sub(1, Relaxed);
             }
         }
         _ => {
@@ -380,7 +383,8 @@ fn receive_handshake(wg: &Arc<Wg>, skb: &SkBuff) {
     let now = time::boottime_coarse_ns();
     // Under load (a long queue, or one within the last second), mac2 and
     // the rate limit apply; the load figure is per device here.
-    let mut under_load = wg.handshake_queue_len.load(Relaxed) >= MAX_QUEUED_INCOMING_HANDSHAKES / 8;
+    let mut under_load =
+        wg.handshake_queue_len.load(Relaxed) >= (MAX_QUEUED_INCOMING_HANDSHAKES / 8) as isize;
     if under_load {
         wg.last_under_load.store(now, Relaxed);
     } else {

@@ -34,6 +34,7 @@ copy_bin /bin/dash bin/dash
 ln -sf dash "$root/bin/sh"
 copy_bin "$(command -v ip)" usr/bin/ip
 copy_bin "$(command -v wg)" usr/bin/wg
+copy_bin "$(command -v iperf3)" usr/bin/iperf3
 ln -sf /usr/bin/ip "$root/sbin/ip"
 # Our raw generic netlink client, for requests wg(8) never sends.
 gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/wgnl" "$here/tools/wgnl.c"
@@ -69,11 +70,17 @@ cp "$kdir/drivers/net/wireguard/wireguard.ko" "$root/modules/wireguard.ko"
 cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
 cp "$here/tunnel.sh" "$root/tests/tunnel.inc"
-cp "$here/tools/xfer.py" "$root/usr/bin/xfer.py"
+cp "$here/tools/xfer.py" "$here/tools/wgpkt.py" "$root/usr/bin/"
 if [ "$demo" = 1 ]; then
 	cp "$here/demo.sh" "$root/tests/"
 else
 	dir=tests; [ "$bench" = 1 ] && dir=bench
+	# Valid initiations for the handshake benchmark, made here with the
+	# project's own Noise implementation (the guest has no X25519).
+	if [ "$bench" = 1 ]; then
+		mkdir -p "$root/bench"
+		/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt"
+	fi
 	for t in "$here/$dir"/*.sh; do
 		case $(basename "$t") in *${only}*) cp "$t" "$root/tests/";; esac
 	done

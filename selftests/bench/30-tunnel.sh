@@ -1,0 +1,66 @@
+#!/bin/sh
+# The tunnel, our driver against the C driver in the same boot, in the
+# two-namespace topology of tunnel.inc (three alternating rounds, medians):
+# TCP throughput with one and four streams, UDP packets per second with
+# 64-byte payloads, ping round-trip time, and handshake initiations a device
+# answers per second (1000 valid initiations from 1000 peers, made on the
+# host, sent with at most 64 unanswered). Figures only: a round passes if
+# every measurement produced a number.
+. /tests/lib.sh
+. /tests/tunnel.inc
+
+# iperf3 JSON is not needed: its text summary's receiver line is enough.
+tcp() { # tcp STREAMS: Mbit/s received
+	$n2 iperf3 -s -1 -p 5201 > /dev/null 2>&1 &
+	sleep 0.5
+	$n1 iperf3 -c 192.168.241.2 -p 5201 -t 5 -P "$1" -f m 2>/dev/null |
+		awk '/receiver/ { v = $(NF - 2) } END { print v + 0 }'
+	wait
+}
+udp() { # packets per second received, 64-byte payloads, unlimited rate
+	$n2 iperf3 -s -1 -p 5202 > /dev/null 2>&1 &
+	sleep 0.5
+	$n1 iperf3 -c 192.168.241.2 -p 5202 -u -l 64 -b 0 -t 5 2>/dev/null |
+		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); n = a[2] - a[1] } } END { print n / 5 }'
+	wait
+}
+rtt() { # ms, average of 20 pings
+	$n1 ping -c 20 -i 0.1 -q 192.168.241.2 | awk -F/ '/avg/ { print $4 + 0 }'
+}
+handshakes() { # per second: a fresh responder with 1000 peers
+	ip netns exec ns2 wg set wg2 private-key /tmp/hs.key
+	awk 'NR > 1 { print "[Peer]\nPublicKey = " $1 }' /bench/inits.txt > /tmp/hs.conf
+	ip netns exec ns2 wg addconf wg2 /tmp/hs.conf
+	ip -n ns0 addr add 127.0.0.4/8 dev lo
+	$n0 wgpkt.py handshakes 127.0.0.1 10002 /bench/inits.txt 64 |
+		awk '{ print ($2 == 1000 ? $2 / $4 : 0) }'
+}
+head -n 1 /bench/inits.txt > /tmp/hs.key
+
+: > /tmp/rs.runs; : > /tmp/c.runs
+for round in 1 2 3; do
+	for drv in rs c; do
+		if [ $drv = rs ]; then load_rs; kind=wireguard-rs; else load_c; kind=wireguard; fi
+		tunnel_up $kind && $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null
+		echo "$(tcp 1) $(tcp 4) $(udp) $(rtt) $(handshakes)" >> /tmp/$drv.runs
+		tunnel_down
+		if [ $drv = rs ]; then rmmod wireguard_rs; else rmmod wireguard; fi
+	done
+done
+median() { # median FILE FIELD
+	cut -d' ' -f"$2" "$1" | sort -n | sed -n 2p
+}
+i=1
+for name in "tcp-1-stream Mbit/s" "tcp-4-streams Mbit/s" "udp-64B pps" "ping-rtt ms" "handshakes-answered per-s"; do
+	set -- $name
+	rs=$(median /tmp/rs.runs $i) c=$(median /tmp/c.runs $i)
+	ratio=$(awk -v a="$rs" -v b="$c" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	echo "WGRS-BENCH bench: $1 ours=$rs c=$c unit=$2 ratio=$ratio"
+	i=$((i + 1))
+done
+sed 's/^/WGRS-BENCH tunnel round, ours: /' /tmp/rs.runs
+sed 's/^/WGRS-BENCH tunnel round, C: /' /tmp/c.runs
+for f in rs c; do
+	check "bench: tunnel: every figure measured ($f)" \
+		awk '{ for (i = 1; i <= 5; i++) if ($i + 0 <= 0) exit 1 } END { if (NR != 3) exit 1 }' /tmp/$f.runs
+done
