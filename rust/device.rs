@@ -517,6 +517,9 @@ impl LinkDriver for Device {
         link_net: &Net,
     ) -> impl PinInit<Self, Error> {
         let name = dev.name();
+        // As the C driver: each peer's NAPI polls in a thread of its own,
+        // which the scheduler spreads over the CPUs.
+        dev.enable_threaded_napi();
         let wg = (|| -> Result<Arc<Wg>> {
             let wqs = KBox::new(Arc::new(workqueues(name)?, GFP_KERNEL)?, GFP_KERNEL)?;
             let encrypt_queue = CryptQueue::new(MAX_QUEUED_PACKETS)?;

@@ -180,6 +180,14 @@ impl NetDevice {
         unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_RX_FRAME_ERRORS, 1) }
     }
 
+    /// Runs the device's NAPI polls in kernel threads of their own instead
+    /// of softirq context. Only before the device is registered (in
+    /// [`LinkDriver::newlink`]).
+    pub(crate) fn enable_threaded_napi(&self) {
+        // SAFETY: the device is valid and, in `newlink`, not registered yet.
+        unsafe { b::netif_threaded_enable(self.as_raw()) }
+    }
+
     /// A number that tells this device's namespace from others (for keying
     /// per-namespace state; not a reference).
     pub(crate) fn net_cookie(&self) -> usize {
