@@ -64,6 +64,16 @@ $n1 ping -c 1 -W 5 192.168.241.2 > /dev/null
 check_eq "tunnel: the peer's endpoint follows it to its new port" "127.0.0.1:10011" "$(peer_field ns2 wg2 3)"
 check "tunnel: traffic flows after roaming" $n2 ping -c 1 -W 5 192.168.241.1
 
+# No peer for a destination: ICMP "unreachable" back to the sender, and
+# a transmit error counted.
+tx_errors() { ip -n ns1 -s link show wg1 | awk '/TX:/ { getline; print $3 }'; }
+errs=$(tx_errors)
+check_eq "tunnel: a destination without a peer is unreachable (ICMP)" EHOSTUNREACH \
+	"$($n1 xfer.py icmp-error 192.168.241.99)"
+check_eq "tunnel: ... IPv6 too" EHOSTUNREACH "$($n1 xfer.py icmp-error fd00::99 2>&1 | tail -n 1)"
+check "tunnel: ... counted as transmit errors" \
+	test "$(tx_errors)" -gt "$errs"
+
 # Persistent keepalive: one keepalive (32 bytes) a second.
 before=$(peer_field ns2 wg2 6)
 $n1 wg set wg1 peer "$P2" persistent-keepalive 1
@@ -84,6 +94,14 @@ check_fails "tunnel: marked outer packets meet the rule (no reply)" $n1 ping -c 
 check_eq "tunnel: the mark shows in the dump" "0x1234" "$($n1 wg show wg1 fwmark)"
 $n1 wg set wg1 fwmark 0
 check "tunnel: unmarked again, the tunnel works" $n1 ping -c 2 -W 5 192.168.241.2
+
+# IPv6 outer packets: both endpoints on ::1.
+$n1 wg set wg1 peer "$P2" endpoint "[::1]:10002"
+$n2 wg set wg2 peer "$P1" endpoint "[::1]:10011"
+check "tunnel: ping with IPv6 outer packets" $n1 ping -c 2 -W 5 192.168.241.2
+check "tunnel: ... and back" $n2 ping -c 2 -W 5 fd00::1
+check_eq "tunnel: the endpoints are IPv6" "[::1]:10002 [::1]:10011" "$(peer_field ns1 wg1 3) $(peer_field ns2 wg2 3)"
+check "tunnel: TCP 4 MiB with IPv6 outer packets" tcp ns1 ns2 192.168.241.2
 
 # A device moved to another namespace keeps its sockets (in ns0) and works.
 ip netns add ns3

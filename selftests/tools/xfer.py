@@ -10,6 +10,9 @@ over UDP, with what arrived checked on the receiving side.
   xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B" once COUNT
                                          arrived or TIMEOUT s passed
   xfer.py udp-send HOST PORT COUNT SIZE  send COUNT numbered datagrams
+  xfer.py icmp-error HOST                what a connected UDP socket to HOST
+                                         learns from ICMP errors: the errno
+                                         name, or "none"
 
 Addresses may be IPv4 or IPv6. Everything deterministic comes from SEED, so
 sender and receiver agree on the content without sharing a file.
@@ -70,6 +73,9 @@ def tcp_send(host, port, nbytes, seed):
 def udp_recv(port, count, timeout):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    # A receiver slowed down by a busy machine must not lose what the
+    # tunnel delivered: a buffer for every datagram (SO_RCVBUFFORCE).
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
     s.bind(("::", int(port)))
     print("listening", flush=True)
     end = time.monotonic() + float(timeout)
@@ -98,7 +104,30 @@ def udp_send(host, port, count, size):
             time.sleep(0.01)
 
 
+def icmp_error(host):
+    import errno
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    # "Host unreachable" is not a hard error: it reaches the socket only
+    # with IP_RECVERR.
+    if family(host) == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, 25, 1)  # IPV6_RECVERR
+    else:
+        s.setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR
+    s.connect((host, 9))
+    s.settimeout(2)
+    try:
+        s.send(b"x")
+        time.sleep(0.5)
+        s.send(b"x")
+        s.recv(1)
+        print("none")
+    except socket.timeout:
+        print("none")
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e.errno)))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"tcp-recv": tcp_recv, "tcp-send": tcp_send,
-     "udp-recv": udp_recv, "udp-send": udp_send}[cmd](*args)
+     "udp-recv": udp_recv, "udp-send": udp_send, "icmp-error": icmp_error}[cmd](*args)
