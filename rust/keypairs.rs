@@ -123,13 +123,10 @@ impl<K> Keypairs<K> {
     }
 }
 
-/// The keys of one session (the C driver's `noise_keypair`): what we send
-/// with, what we receive with, and their counters. Shared (`Arc`) by the
-/// peer's slots, the device's index table and packets in flight.
+/// The keys of one session and their counters, without the peer they are
+/// for (so the timing rules can be tested with a fake clock).
 #[pin_data]
-pub(crate) struct Keypair {
-    /// The peer the session is with.
-    pub(crate) peer: Arc<Peer>,
+pub(crate) struct Session {
     sending: Key,
     sending_birthdate: u64,
     sending_valid: AtomicBool,
@@ -149,28 +146,23 @@ pub(crate) struct Keypair {
     pub(crate) local_index: u32,
 }
 
-impl Keypair {
-    /// The keypair of a completed handshake with `peer`, born at `now_ns`.
-    pub(crate) fn new(peer: Arc<Peer>, keys: SessionKeys, now_ns: u64) -> Result<Arc<Self>> {
-        Arc::pin_init(
-            pin_init!(Self {
-                peer,
-                sending: keys.sending,
-                sending_birthdate: now_ns,
-                sending_valid: AtomicBool::new(true),
-                sending_counter: AtomicU64::new(0),
-                receiving: keys.receiving,
-                receiving_birthdate: now_ns,
-                receiving_valid: AtomicBool::new(true),
-                replay <- new_spinlock_bh!(ReplayCounter::new(), "wireguard_rs_replay"),
-                i_am_the_initiator: keys.i_am_the_initiator,
-                remote_index: keys.remote_index,
-                local_index: keys.local_index,
-            }),
-            GFP_KERNEL,
-        )
+impl Session {
+    /// The session of a completed handshake, born at `now_ns`.
+    pub(crate) fn new(keys: SessionKeys, now_ns: u64) -> impl PinInit<Self> {
+        pin_init!(Self {
+            sending: keys.sending,
+            sending_birthdate: now_ns,
+            sending_valid: AtomicBool::new(true),
+            sending_counter: AtomicU64::new(0),
+            receiving: keys.receiving,
+            receiving_birthdate: now_ns,
+            receiving_valid: AtomicBool::new(true),
+            replay <- new_spinlock_bh!(ReplayCounter::new(), "wireguard_rs_replay"),
+            i_am_the_initiator: keys.i_am_the_initiator,
+            remote_index: keys.remote_index,
+            local_index: keys.local_index,
+        })
     }
-
     /// Whether we may still send with it at `now_ns`: not invalidated and
     /// younger than `REJECT_AFTER_TIME`.
     pub(crate) fn can_send(&self, now_ns: u64) -> bool {
@@ -238,5 +230,37 @@ impl Keypair {
     /// Accepts received counter `nonce` once (the replay window).
     pub(crate) fn accept_nonce(&self, nonce: u64) -> bool {
         self.replay.lock().validate(nonce)
+    }
+}
+
+/// A session with the peer it is with (the C driver's `noise_keypair`).
+/// Shared (`Arc`) by the peer's slots, the device's index table and
+/// packets in flight.
+#[pin_data]
+pub(crate) struct Keypair {
+    /// The peer the session is with.
+    pub(crate) peer: Arc<Peer>,
+    #[pin]
+    session: Session,
+}
+
+impl Keypair {
+    /// The keypair of a completed handshake with `peer`, born at `now_ns`.
+    pub(crate) fn new(peer: Arc<Peer>, keys: SessionKeys, now_ns: u64) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                peer,
+                session <- Session::new(keys, now_ns),
+            }),
+            GFP_KERNEL,
+        )
+    }
+}
+
+impl core::ops::Deref for Keypair {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
     }
 }
