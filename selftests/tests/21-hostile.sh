@@ -12,7 +12,7 @@ $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null || result FAIL "hostile: tunnel up
 
 # Capture data messages sent to wg2 while pinging, for replays.
 $n0 wgpkt.py capture lo 10002 3 /tmp/data.hex > /tmp/cap.out &
-sleep 1
+wait_for 30 grep -q listening /tmp/cap.out
 $n1 ping -c 5 -i 0.3 192.168.241.2 > /dev/null
 wait
 check "hostile: captured data messages to replay" grep -q "captured 3" /tmp/cap.out
@@ -30,7 +30,8 @@ $n0 wgpkt.py junk 127.0.0.1 10002 > /dev/null
 check "hostile: malformed messages change nothing" wait_for 5 counted_as_sent
 echo "    $(state)"
 for mode in as-is flip index short; do
-	$n0 wgpkt.py replay 127.0.0.1 10002 /tmp/data.hex $mode > /dev/null
+	check "hostile: $mode data messages sent again" sh -c \
+		"$n0 wgpkt.py replay 127.0.0.1 10002 /tmp/data.hex $mode | grep -qx 'replayed 3'"
 	check "hostile: $mode data messages from another address change nothing" \
 		wait_for 5 counted_as_sent
 	echo "    $(state)"

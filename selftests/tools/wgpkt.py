@@ -58,7 +58,8 @@ def junk(host, port):
 def capture(iface, port, count, path):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
     s.bind((iface, 0))
-    s.settimeout(30)
+    s.settimeout(60)
+    print("listening", flush=True)
     out = []
     while len(out) < int(count):
         pkt = s.recv(65535)
@@ -73,7 +74,7 @@ def capture(iface, port, count, path):
             out.append(payload.hex())
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
-    print("captured %d" % len(out))
+    print("captured %d" % len(out), flush=True)
 
 
 def replay(host, port, path, mode):
