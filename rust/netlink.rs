@@ -522,7 +522,7 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
         wg.remove_all_peers(&mut cfg, &mut removed);
     }
     if let Some(key) = private_key {
-        set_private_key(wg, &mut cfg, key, &mut removed);
+        set_private_key(wg, &dev, &mut cfg, key, &mut removed);
     }
     if let Some(peers) = attrs.nested(WGDEVICE_A_PEERS) {
         // Checked above: read again, not checked again.
@@ -538,6 +538,7 @@ fn apply_device(req: &Request<'_>, attrs: &Attrs<'_>) -> Result {
 /// removed, as in the C driver (a device is not its own peer).
 fn set_private_key(
     wg: &Device,
+    dev: &NetDevice,
     cfg: &mut Config,
     key: &[u8; NOISE_PUBLIC_KEY_LEN],
     removed: &mut RemovedPeers,
@@ -555,14 +556,20 @@ fn set_private_key(
         }
     }
     let mut keys = wg.keys.lock();
+    let keys = &mut *keys;
+    // A running device that gains an identity sends what waited for one.
+    let send = !keys.identity.has_identity() && dev.is_running();
     keys.identity.set_private_key(key);
+    let send = send && keys.identity.has_identity();
+    keys.checker.precompute_device_keys(&keys.identity);
     // Sessions made with the old key end; handshakes and MACs use the new.
     for p in cfg.peers() {
         p.identity_changed(&keys.identity);
         p.expire_current_keypairs();
+        if send {
+            send_staged(p);
+        }
     }
-    let keys = &mut *keys;
-    keys.checker.precompute_device_keys(&keys.identity);
 }
 
 /// Applies one checked peer (the C driver's `set_peer`).

@@ -273,6 +273,8 @@ pub(crate) struct Peer {
     pub(crate) keypairs: SpinLockBh<Keypairs<Keypair>>,
     #[pin]
     pub(crate) endpoint: SpinLockBh<EndpointState>,
+    /// Whether `endpoint` holds an address (set with it).
+    has_endpoint: AtomicBool,
     /// Packets waiting for a session (at most `MAX_STAGED_PACKETS`).
     #[pin]
     pub(crate) staged: SpinLockBh<SkbList>,
@@ -368,6 +370,7 @@ impl Peer {
                     },
                     "wireguard_rs_peer_endpoint"
                 ),
+                has_endpoint: AtomicBool::new(false),
                 staged <- new_spinlock_bh!(SkbList::new(), "wireguard_rs_peer_staged"),
                 tx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
                 rx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
@@ -525,15 +528,34 @@ impl Peer {
     pub(crate) fn set_endpoint(&self, endpoint: Endpoint) {
         let mut cur = self.endpoint.lock();
         if !cur.addr.same_address(&endpoint) {
-            cur.addr = endpoint;
-            cur.source = EndpointSource::default();
-            cur.cache.reset();
+            self.store_endpoint(&mut cur, endpoint, EndpointSource::default());
         }
+    }
+
+    /// Changes the endpoint under its lock (`state`), forgetting the cached
+    /// route.
+    pub(crate) fn store_endpoint(
+        &self,
+        state: &mut EndpointState,
+        addr: Endpoint,
+        source: EndpointSource,
+    ) {
+        state.addr = addr;
+        state.source = source;
+        state.cache.reset();
+        self.has_endpoint
+            .store(!matches!(addr, Endpoint::None), Release);
     }
 
     /// The current endpoint.
     pub(crate) fn endpoint(&self) -> Endpoint {
         self.endpoint.lock().addr
+    }
+
+    /// Whether the peer has an endpoint to send to (without the lock, for
+    /// the transmit path, which a packet sent to the endpoint may re-enter).
+    pub(crate) fn has_endpoint(&self) -> bool {
+        self.has_endpoint.load(Acquire)
     }
 
     /// Seconds between keepalives sent whether or not there is traffic; 0

@@ -97,7 +97,7 @@ pub(crate) fn xmit(wg: &Arc<Wg>, dev: &NetDevice, skb: SkBuff) {
         dev.count_tx_error();
         return;
     };
-    if matches!(peer.endpoint(), Endpoint::None) {
+    if !peer.has_endpoint() {
         skb.icmp_unreachable();
         dev.count_tx_error();
         return;

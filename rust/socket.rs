@@ -87,20 +87,32 @@ impl Sockets {
     }
 }
 
-/// Sends an encapsulated packet to `addr` from `source`, using and filling
-/// `cache` when given (the C driver's `send4`/`send6`). The endpoint source
-/// is updated when it went stale. Consumes the skb.
-#[expect(clippy::too_many_arguments)]
-fn send(
+/// A route to a peer with the addresses to send with.
+enum Resolved {
+    V4 {
+        route: crate::kapi::udp::Route4,
+        saddr: [u8; 4],
+        daddr: [u8; 4],
+        dport: [u8; 2],
+    },
+    V6 {
+        route: crate::kapi::udp::Route6,
+        saddr: [u8; 16],
+        daddr: [u8; 16],
+        dport: [u8; 2],
+    },
+}
+
+/// Finds the route to `addr` from `source`, using and filling `cache` when
+/// given (the routing half of the C driver's `send4`/`send6`). The endpoint
+/// source is forgotten when it went stale.
+fn resolve(
     wg: &Wg,
-    dev: &NetDevice,
     socks: &Sockets,
-    skb: SkBuff,
     addr: &Endpoint,
     source: &mut EndpointSource,
-    ds: u8,
     cache: Option<&crate::kapi::udp::DstCache>,
-) -> Result {
+) -> Result<Resolved> {
     let mark = wg.fwmark();
     match addr {
         Endpoint::V4(_) => {
@@ -108,79 +120,109 @@ fn send(
             let dport = addr.port();
             let sock = &socks.v4;
             let mut saddr = source.src4;
-            let cached = cache.and_then(|c| c.get4());
-            let rt = match cached {
-                Some((rt, s)) => {
-                    saddr = s;
-                    rt
+            if let Some((route, s)) = cache.and_then(|c| c.get4()) {
+                return Ok(Resolved::V4 {
+                    route,
+                    saddr: s,
+                    daddr,
+                    dport,
+                });
+            }
+            if !sock.is_local4(saddr) {
+                // The sticky source is gone: let routing choose.
+                source.src4 = [0; 4];
+                source.src_if4 = 0;
+                saddr = [0; 4];
+                if let Some(c) = cache {
+                    c.reset();
                 }
-                None => {
-                    if !sock.is_local4(saddr) {
-                        // The sticky source is gone: let routing choose.
-                        source.src4 = [0; 4];
-                        source.src_if4 = 0;
-                        saddr = [0; 4];
-                        if let Some(c) = cache {
-                            c.reset();
-                        }
-                    }
-                    let mut rt = sock.route4(&mut saddr, daddr, dport, mark);
-                    let wrong_if = source.src_if4 != 0
-                        && match &rt {
-                            Err(e) => *e == EINVAL,
-                            Ok(r) => r.ifindex() != source.src_if4,
-                        };
-                    if wrong_if {
-                        source.src4 = [0; 4];
-                        source.src_if4 = 0;
-                        saddr = [0; 4];
-                        if let Some(c) = cache {
-                            c.reset();
-                        }
-                        drop(rt);
-                        rt = sock.route4(&mut saddr, daddr, dport, mark);
-                    }
-                    let rt = rt?;
-                    if let Some(c) = cache {
-                        c.set4(&rt, saddr);
-                    }
-                    rt
+            }
+            let mut rt = sock.route4(&mut saddr, daddr, dport, mark);
+            let wrong_if = source.src_if4 != 0
+                && match &rt {
+                    Err(e) => *e == EINVAL,
+                    Ok(r) => r.ifindex() != source.src_if4,
+                };
+            if wrong_if {
+                source.src4 = [0; 4];
+                source.src_if4 = 0;
+                saddr = [0; 4];
+                if let Some(c) = cache {
+                    c.reset();
                 }
-            };
-            sock.send4(rt, skb, dev, saddr, daddr, dport, ds, mark);
-            Ok(())
+                drop(rt);
+                rt = sock.route4(&mut saddr, daddr, dport, mark);
+            }
+            let route = rt?;
+            if let Some(c) = cache {
+                c.set4(&route, saddr);
+            }
+            Ok(Resolved::V4 {
+                route,
+                saddr,
+                daddr,
+                dport,
+            })
         }
         Endpoint::V6(_) => {
             let (daddr, scope) = addr.addr6().ok_or(EAFNOSUPPORT)?;
             let dport = addr.port();
             let sock = socks.v6.as_ref().ok_or(EAFNOSUPPORT)?;
             let mut saddr = source.src6;
-            let cached = cache.and_then(|c| c.get6());
-            let dst = match cached {
-                Some((dst, s)) => {
-                    saddr = s;
-                    dst
+            if let Some((route, s)) = cache.and_then(|c| c.get6()) {
+                return Ok(Resolved::V6 {
+                    route,
+                    saddr: s,
+                    daddr,
+                    dport,
+                });
+            }
+            if saddr != [0; 16] && !sock.is_local6(&saddr) {
+                source.src6 = [0; 16];
+                saddr = [0; 16];
+                if let Some(c) = cache {
+                    c.reset();
                 }
-                None => {
-                    if saddr != [0; 16] && !sock.is_local6(&saddr) {
-                        source.src6 = [0; 16];
-                        saddr = [0; 16];
-                        if let Some(c) = cache {
-                            c.reset();
-                        }
-                    }
-                    let dst = sock.route6(&mut saddr, &daddr, dport, scope, mark)?;
-                    if let Some(c) = cache {
-                        c.set6(&dst, &saddr);
-                    }
-                    dst
-                }
-            };
-            sock.send6(dst, skb, dev, &saddr, &daddr, dport, ds, mark);
-            Ok(())
+            }
+            let route = sock.route6(&mut saddr, &daddr, dport, scope, wg.fwmark())?;
+            if let Some(c) = cache {
+                c.set6(&route, &saddr);
+            }
+            Ok(Resolved::V6 {
+                route,
+                saddr,
+                daddr,
+                dport,
+            })
         }
         Endpoint::None => Err(EAFNOSUPPORT),
     }
+}
+
+/// Sends an encapsulated packet over a resolved route. Consumes the skb.
+/// No lock of ours is held: the packet may come back through this device.
+fn transmit(wg: &Wg, dev: &NetDevice, socks: &Sockets, r: Resolved, skb: SkBuff, ds: u8) -> Result {
+    let mark = wg.fwmark();
+    match r {
+        Resolved::V4 {
+            route,
+            saddr,
+            daddr,
+            dport,
+        } => socks
+            .v4
+            .send4(route, skb, dev, saddr, daddr, dport, ds, mark),
+        Resolved::V6 {
+            route,
+            saddr,
+            daddr,
+            dport,
+        } => {
+            let sock = socks.v6.as_ref().ok_or(EAFNOSUPPORT)?;
+            sock.send6(route, skb, dev, &saddr, &daddr, dport, ds, mark);
+        }
+    }
+    Ok(())
 }
 
 /// Sends an encapsulated packet to `peer`'s endpoint, counting its bytes
@@ -192,15 +234,17 @@ pub(crate) fn send_skb_to_peer(peer: &Peer, skb: SkBuff, ds: u8) -> Result {
     let (Some(dev), Some(socks)) = (device(&wg.dev, &g), wg.sockets.get(&g)) else {
         return Err(ENONET);
     };
-    let mut ep = peer.endpoint.lock();
-    let EndpointState {
-        addr,
-        source,
-        cache,
-    } = &mut *ep;
-    let addr = *addr;
-    send(wg, dev, socks, skb, &addr, source, ds, Some(cache))?;
-    drop(ep);
+    let route = {
+        let mut ep = peer.endpoint.lock();
+        let EndpointState {
+            addr,
+            source,
+            cache,
+        } = &mut *ep;
+        let addr = *addr;
+        resolve(wg, socks, &addr, source, Some(cache))?
+    };
+    transmit(wg, dev, socks, route, skb, ds)?;
     peer.count_tx(len);
     Ok(())
 }
@@ -227,7 +271,8 @@ pub(crate) fn send_buffer_as_reply(wg: &Wg, in_skb: &SkBuff, buf: &[u8]) -> Resu
     let (Some(dev), Some(socks)) = (device(&wg.dev, &g), wg.sockets.get(&g)) else {
         return Err(ENONET);
     };
-    send(wg, dev, socks, skb, &addr, &mut source, 0, None)
+    let route = resolve(wg, socks, &addr, &mut source, None)?;
+    transmit(wg, dev, socks, route, skb, 0)
 }
 
 /// Where a received datagram came from and the local address it was sent
@@ -278,9 +323,7 @@ pub(crate) fn set_peer_endpoint(peer: &Peer, addr: &Endpoint, source: &EndpointS
     if same || matches!(addr, Endpoint::None) {
         return;
     }
-    ep.addr = *addr;
-    ep.source = *source;
-    ep.cache.reset();
+    peer.store_endpoint(&mut ep, *addr, *source);
 }
 
 /// Roams `peer` to where `skb` came from.

@@ -154,8 +154,11 @@ struct sk_buff *wgrs_alloc_skb(unsigned int headroom, unsigned int len)
 {
 	struct sk_buff *skb = alloc_skb(headroom + len, GFP_ATOMIC);
 
-	if (skb)
+	if (skb) {
 		skb_reserve(skb, headroom);
+		/* The tunnel's transmit statistics count from here. */
+		skb_set_inner_network_header(skb, 0);
+	}
 	return skb;
 }
 
