@@ -34,15 +34,15 @@ fi
 # On failure, say which line of netns.sh failed: BASH_ENV is read by bash
 # before it runs the script, which itself stays byte for byte the kernel's.
 # The ERR trap records each failed command (main shell: ERR, subshells:
-# SUBERR). It is dropped as netns.sh's EXIT trap starts: bash's "exit" with
+# SUBERR); it is one line, as bash counts the lines of a trap's text into
+# $LINENO. It is dropped as netns.sh's EXIT trap starts: bash's "exit" with
 # no argument inside a trap handler returns the status saved by the last
 # trap that ran, so an ERR trap firing in cleanup() would change the exit
 # status of netns.sh; with it gone before cleanup(), the status is the one
 # netns.sh has without this file.
 cat > /tmp/errtrap.sh <<'EOF'
 set -o errtrace
-trap '__wgrs_rc=$?; if [[ $BASHPID == "$$" && $0 == */netns.sh ]]; then __wgrs_w=ERR; else __wgrs_w=SUBERR; fi
-echo "WGRS-NETNS-$__wgrs_w status $__wgrs_rc at netns.sh line $LINENO${FUNCNAME:+ in ${FUNCNAME[*]} called from lines ${BASH_LINENO[*]}}" >> /tmp/netns-err.log' ERR
+trap '__wgrs_rc=$? __wgrs_l=$LINENO; if [[ $BASHPID == "$$" && $0 == */netns.sh ]]; then __wgrs_w=ERR; else __wgrs_w=SUBERR; fi; echo "WGRS-NETNS-$__wgrs_w status $__wgrs_rc at netns.sh line $__wgrs_l${FUNCNAME:+ in ${FUNCNAME[*]} called from lines ${BASH_LINENO[*]}}" >> /tmp/netns-err.log' ERR
 trap() {
 	if [[ $# == 2 && $2 == EXIT ]]; then builtin trap "builtin trap - ERR; $1" EXIT; else builtin trap "$@"; fi
 }

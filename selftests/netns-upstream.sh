@@ -101,7 +101,13 @@ netns() {
 	# Where netns.sh stopped: its failing line and its last steps.
 	local err
 	err=$(grep -a '^WGRS-NETNS-ERR ' "$log" | head -n1)
-	[ -n "$err" ] && why+="; ${err#WGRS-NETNS-ERR }"
+	if [ -n "$err" ]; then
+		# With the text of that line, from the same netns.sh.
+		local n
+		n=$(sed -n 's/^WGRS-NETNS-ERR .* at netns\.sh line \([0-9]*\).*/\1/p' <<<"$err")
+		why+="; ${err#WGRS-NETNS-ERR }"
+		[ -n "$n" ] && why+=": $(sed -n "${n}{s/^[[:space:]]*//;p}" "$kdir/source/tools/testing/selftests/wireguard/netns.sh")"
+	fi
 	[ $ok = 1 ] || why+="; log: $log"
 	return 0
 }
