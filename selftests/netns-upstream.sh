@@ -66,7 +66,7 @@ netns() {
 	cat "$userland" - > "$work/initramfs.cpio" < <(cd "$ovl" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet)
 	rm -rf "$ovl"
 	# The guest's own timeout for netns.sh, then the host's for the VM (a
-	# passing run takes about 3-4 min on normal, 12 min on debug here).
+	# passing run takes 4-6 min on normal, 10-13 min on debug here).
 	tmo=900; [ "$flavor" = debug ] && tmo=2400
 	cmdline="console=ttyS0 panic=-1 oops=panic no5lvl kunit.filter_glob=wgrs_none wgrs.driver=$driver wgrs.timeout=$tmo"
 	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
