@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the netns-upstream VM (selftests/netns-upstream.sh): load one
+# WireGuard driver (wgrs.driver=rs: ours, in drop-in mode; =c: the C driver),
+# run the kernel's own tools/testing/selftests/wireguard/netns.sh unmodified,
+# report, and power off. Lines for the host start with "WGRS-".
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+echo
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# netns.sh feeds wg(8) keys through process substitution (/dev/fd/N).
+ln -sfn /proc/self/fd /dev/fd
+echo "WGRS-NETNS-BOOTED $(uname -r)"
+poweroff() { sync; /wgrs/busybox reboot -f; sleep 30; }
+
+driver=$(sed -n 's/.*wgrs\.driver=\([a-z]*\).*/\1/p' /proc/cmdline)
+timeout=$(sed -n 's/.*wgrs\.timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+case $driver in
+rs) insmod /wgrs/wireguard-rs.ko drop_in=1 ;;
+c) insmod /wgrs/wireguard.ko ;;
+*) false ;;
+esac || { echo "WGRS-NETNS-RESULT FAIL could not load the driver ($driver)"; echo WGRS-DONE; poweroff; }
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# Forget what boot left behind; only leaks from the test count.
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
+
+# On failure, say which line of netns.sh failed: BASH_ENV is read by bash
+# before it runs the script, which itself stays byte for byte the kernel's.
+# The ERR trap records each failed command (main shell: ERR, subshells:
+# SUBERR); it is one line, as bash counts the lines of a trap's text into
+# $LINENO. It is dropped as netns.sh's EXIT trap starts: bash's "exit" with
+# no argument inside a trap handler returns the status saved by the last
+# trap that ran, so an ERR trap firing in cleanup() would change the exit
+# status of netns.sh; with it gone before cleanup(), the status is the one
+# netns.sh has without this file.
+cat > /tmp/errtrap.sh <<'EOF'
+set -o errtrace
+trap '__wgrs_rc=$? __wgrs_l=$LINENO; if [[ $BASHPID == "$$" && $0 == */netns.sh ]]; then __wgrs_w=ERR; else __wgrs_w=SUBERR; fi; echo "WGRS-NETNS-$__wgrs_w status $__wgrs_rc at netns.sh line $__wgrs_l${FUNCNAME:+ in ${FUNCNAME[*]} called from lines ${BASH_LINENO[*]}}" >> /tmp/netns-err.log' ERR
+trap() {
+	if [[ $# == 2 && $2 == EXIT ]]; then builtin trap "builtin trap - ERR; $1" EXIT; else builtin trap "$@"; fi
+}
+EOF
+echo WGRS-NETNS-BEGIN
+t0=$(date +%s)
+cd /tmp
+BASH_ENV=/tmp/errtrap.sh timeout -k 10 ${timeout:-1200} bash /wgrs/netns.sh
+rc=$?
+t=$(( $(date +%s) - t0 ))
+echo
+echo "WGRS-NETNS-END rc=$rc ${t}s"
+# Every command that failed outside a condition, in order (the first ERR,
+# from the main shell, is where netns.sh stopped).
+[ -f /tmp/netns-err.log ] && cat /tmp/netns-err.log
+
+# Drop-in mode must have kept the C driver out, or the run proved nothing.
+if [ "$driver" = rs ] && [ -d /sys/module/wireguard ]; then
+	echo "WGRS-NETNS-RESULT FAIL the C driver got loaded during the run"
+	rc=99
+fi
+if [ $rc = 0 ]; then
+	echo "WGRS-NETNS-RESULT PASS ${t}s"
+else
+	echo "WGRS-NETNS-RESULT FAIL exit $rc after ${t}s"
+fi
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6 # kmemleak only reports objects older than 5 s
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	# Its report is printed here for the host's scan of the console.
+	head -n 80 /sys/kernel/debug/kmemleak
+fi
+echo WGRS-DONE
+poweroff

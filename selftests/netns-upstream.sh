@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# netns-upstream.sh [--no-c|--c-only] FLAVOR...   (FLAVOR: normal | debug)
+#
+# Run the kernel's own WireGuard selftest, tools/testing/selftests/wireguard/
+# netns.sh from the fetched kernel source, unmodified, against wireguard-rs
+# (loaded with drop_in=1, so netns.sh's "type wireguard" devices are ours) in
+# a QEMU VM with a Debian trixie userland (scripts/build-userland.sh), once
+# per flavor. Then, on the normal kernel and unless --no-c, once against the
+# C driver from the same kernel build: a reference line, not counted, that
+# tells a module bug from a harness problem (--c-only: only that one).
+#
+# Prints PASS/FAIL lines in the format of selftests/run.sh, ends with
+# "N passed, N failed" and exits non-zero on any failure. Console logs are
+# kept in ${WGRS_WORK:-$WGRS_CACHE}/netns-upstream/FLAVOR-DRIVER/console.log.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/toolchain.env"
+c_ref=1 rs=1
+flavors=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-c) c_ref=0;;
+	--c-only) rs=0;;
+	normal|debug) flavors+=("$1");;
+	*) echo "usage: $0 [--no-c|--c-only] normal|debug..." >&2; exit 2;;
+	esac
+	shift
+done
+[ ${#flavors[@]} -gt 0 ] || flavors=(normal)
+
+passed=0 failed=0
+result() { # result PASS|FAIL name [reason]
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
+	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
+}
+# The kernel reports selftests/run.sh treats as failures (keep in step).
+REPORTS='WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Kernel panic|general protection fault|Call Trace:|INFO: task .* blocked|rcu_.*detected stall|sleeping function called from invalid context'
+
+base=${WGRS_WORK:-$WGRS_CACHE}/netns-upstream
+mkdir -p "$base"
+t0=$(date +%s)
+if ! userland=$("$here/scripts/build-userland.sh"); then
+	result FAIL "netns.sh userland (scripts/build-userland.sh)"
+	echo "$passed passed, $failed failed"; exit 1
+fi
+echo "== userland $(basename "$userland") ready ($(( $(date +%s) - t0 ))s)"
+
+# netns FLAVOR KDIR DRIVER(rs|c) KO: boot one VM that runs netns.sh against
+# KO; sets ok (1 if netns.sh passed), why, secs, reports and log.
+netns() {
+	local flavor=$1 kdir=$2 driver=$3 ko=$4 work ovl cmdline tmo attempt rc t1
+	work=$base/$flavor-$driver
+	rm -rf "$work"; mkdir -p "$work"
+	log=$work/console.log ok=0 why="" secs="?" reports=""
+	# The userland archive comes first; a small second archive adds init,
+	# the script, the module and a static busybox (for reboot -f).
+	ovl=$(mktemp -d)
+	mkdir -p "$ovl/wgrs"
+	cp "$here/selftests/netns-init.sh" "$ovl/init"
+	cp "$kdir/source/tools/testing/selftests/wireguard/netns.sh" "$ovl/wgrs/netns.sh"
+	cp /bin/busybox "$ovl/wgrs/busybox"
+	if [ "$driver" = rs ]; then cp "$ko" "$ovl/wgrs/wireguard-rs.ko"; else cp "$ko" "$ovl/wgrs/wireguard.ko"; fi
+	chmod 755 "$ovl/init"
+	cat "$userland" - > "$work/initramfs.cpio" < <(cd "$ovl" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet)
+	rm -rf "$ovl"
+	# The guest's own timeout for netns.sh, then the host's for the VM (a
+	# passing run takes 4-6 min on normal, 10-13 min on debug here).
+	tmo=900; [ "$flavor" = debug ] && tmo=2400
+	cmdline="console=ttyS0 panic=-1 oops=panic no5lvl kunit.filter_glob=wgrs_none wgrs.driver=$driver wgrs.timeout=$tmo"
+	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
+	t1=$(date +%s)
+	for attempt in 1 2; do
+		timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
+			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
+			</dev/null >"$log" 2>&1
+		rc=$?
+		sed -i 's/\r$//' "$log"
+		# A kernel that died before our init ran never saw the module.
+		if [ $attempt = 1 ] && ! grep -aq '^WGRS-NETNS-BOOTED' "$log"; then
+			mv "$log" "$work/console-boot-failure.log"
+			echo "NOTE: [$flavor] the kernel died during boot, before init ran; booting again (log: $work/console-boot-failure.log)"
+			continue
+		fi
+		break
+	done
+	rm -f "$work/initramfs.cpio"
+	secs=$(( $(date +%s) - t1 ))
+	reports=$(grep -anE "$REPORTS" "$log" | head -n 20)
+	local res
+	res=$(grep -a '^WGRS-NETNS-RESULT ' "$log" | tail -n1)
+	if ! grep -aq '^WGRS-DONE' "$log"; then
+		why="VM did not finish: qemu exit $rc after ${secs}s"
+	elif [[ $res == "WGRS-NETNS-RESULT PASS "* ]]; then
+		ok=1 why="netns.sh ${res#WGRS-NETNS-RESULT PASS }, VM ${secs}s"
+	else
+		why="${res#WGRS-NETNS-RESULT FAIL }"
+	fi
+	# Where netns.sh stopped: its failing line and its last steps.
+	local err
+	err=$(grep -a '^WGRS-NETNS-ERR ' "$log" | head -n1)
+	if [ -n "$err" ]; then
+		# With the text of that line, from the same netns.sh.
+		local n
+		n=$(sed -n 's/^WGRS-NETNS-ERR .* at netns\.sh line \([0-9]*\).*/\1/p' <<<"$err")
+		why+="; ${err#WGRS-NETNS-ERR }"
+		[ -n "$n" ] && why+=": $(sed -n "${n}{s/^[[:space:]]*//;p}" "$kdir/source/tools/testing/selftests/wireguard/netns.sh")"
+	fi
+	[ $ok = 1 ] || why+="; log: $log"
+	return 0
+}
+
+# details: the last steps netns.sh printed before it stopped.
+details() {
+	sed -n '/^WGRS-NETNS-BEGIN/,/^WGRS-NETNS-END/p' "$log" | grep -av '^WGRS-NETNS-\(BEGIN\|END\)' \
+		| sed 's/\x1b\[[0-9;]*m//g' | grep -av '^$' | tail -n 15 | sed 's/^/    /'
+	[ -n "$(sed -n '/^WGRS-NETNS-BEGIN/,/^WGRS-NETNS-END/p' "$log")" ] || tail -n 15 "$log" | sed 's/^/    /'
+}
+
+ref=""
+for flavor in "${flavors[@]}"; do
+	t0=$(date +%s)
+	if ! kdir=$("$here/scripts/build-kernel.sh" "$flavor"); then
+		result FAIL "[$flavor] kernel build"; continue
+	fi
+	if ! ko=$("$here/scripts/build-module.sh" "$kdir" "$flavor"); then
+		result FAIL "[$flavor] module build"; continue
+	fi
+	if [ $rs = 1 ]; then
+		echo "== [$flavor] booting $(basename "$kdir") for netns.sh against wireguard-rs (build $(( $(date +%s) - t0 ))s)"
+		netns "$flavor" "$kdir" rs "$ko"
+		if [ $ok = 1 ]; then
+			result PASS "[$flavor] netns.sh (upstream, unmodified) against wireguard-rs drop_in=1 ($why)"
+		else
+			result FAIL "[$flavor] netns.sh (upstream, unmodified) against wireguard-rs drop_in=1" "$why"
+			details
+		fi
+		if [ -z "$reports" ]; then
+			result PASS "[$flavor] console has no kernel warnings or sanitizer reports (netns.sh, wireguard-rs)"
+		else
+			result FAIL "[$flavor] console has kernel reports (netns.sh, wireguard-rs; $log)"
+			printf '%s\n' "$reports" | sed 's/^/    /'
+		fi
+	fi
+	if [ "$flavor" = normal ] && [ $c_ref = 1 ]; then
+		echo "== [$flavor] booting again for netns.sh against the C driver (reference)"
+		netns "$flavor" "$kdir" c "$kdir/drivers/net/wireguard/wireguard.ko"
+		name="[$flavor] netns.sh (upstream, unmodified) against the C driver wireguard.ko (reference, not counted"
+		if [ $ok = 1 ] && [ -z "$reports" ]; then
+			ref=PASS; echo "PASS: $name; $why)"
+		else
+			ref=FAIL; echo "FAIL: $name; $why${reports:+; console has kernel reports})"
+			[ $ok = 1 ] || details
+			[ -z "$reports" ] || printf '%s\n' "$reports" | sed 's/^/    /'
+		fi
+	fi
+done
+[ -z "$ref" ] || echo "C driver reference: $ref"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
