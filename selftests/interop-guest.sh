@@ -96,6 +96,8 @@ print(h.hexdigest())' "$1" "$2"
 # the sender's and the receiver's hash must be the expected one.
 tcp() {
 	want=$(expected $TCP_BYTES "$4")
+	# No tunnel, no transfer: fail now rather than after TCP's timeouts.
+	on "$1" "ping -c 1 -W 5 $3" > /dev/null || { echo "no tunnel: $3 does not answer ping"; return 1; }
 	on "$2" "/interop/guest.sh tcp_recv 5001" || return 1
 	sent=$(on "$1" "xfer.py tcp-send $3 5001 $TCP_BYTES $4" 100)
 	got=$(on "$2" "/interop/guest.sh tcp_result" 90)

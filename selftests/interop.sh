@@ -38,6 +38,10 @@ done
 REPORTS='WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Kernel panic|general protection fault|Call Trace:|INFO: task .* blocked|rcu_.*detected stall|sleeping function called from invalid context'
 
 passed=0 failed=0
+pids=()
+# Interrupted: take the guests down too (timeout passes the signal on).
+trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 result() { # result PASS|FAIL name [reason]
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
 	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
@@ -46,7 +50,8 @@ result() { # result PASS|FAIL name [reason]
 # boot FLAVOR KDIR WORK D1 D2: one run of both guests, vm1 with driver D1
 # and vm2 with D2; collect both consoles' results.
 boot() {
-	local flavor=$1 kdir=$2 work=$3 d1=$4 d2=$5 vm pids=() t0 port mem deadline
+	local flavor=$1 kdir=$2 work=$3 d1=$4 d2=$5 vm t0 port mem deadline
+	pids=()
 	local tag="$d1-$d2" base="[$flavor] interop: vm1 $d1 + vm2 $d2"
 	mem=768 deadline=1200
 	[ "$flavor" = debug ] && mem=2048 deadline=3000
@@ -119,7 +124,7 @@ for flavor in "${flavors[@]}"; do
 		cat "$work/mkinitramfs.log" >&2
 		result FAIL "[$flavor] interop: initramfs"; continue
 	fi
-	wg genkey > "$work/key1"; wg genkey > "$work/key2"; wg genpsk > "$work/psk"
+	(umask 077; wg genkey > "$work/key1"; wg genkey > "$work/key2"; wg genpsk > "$work/psk")
 	for vm in 1 2; do
 		o=$work/overlay$vm
 		mkdir -p "$o/interop"
