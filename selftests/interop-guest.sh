@@ -211,7 +211,8 @@ pid1() {
 		drive
 		python3 /interop/rexec.py run 192.0.2.2 $REXEC_PORT 10 __stop__ > /dev/null
 	else
-		python3 /interop/rexec.py serve $REXEC_PORT "$(arg deadline)"
+		# Also stops when vm1 has sent nothing for 5 minutes (it died).
+		python3 /interop/rexec.py serve $REXEC_PORT "$(arg deadline)" 300
 		check_eq "interop: vm2 $driver: vm1 stopped it before the deadline" 0 $?
 	fi
 	finish

@@ -3,9 +3,11 @@
 """Run shell commands on the other guest of the two-VM interop test
 (selftests/interop.sh), over the plain network between the guests.
 
-  rexec.py serve PORT DEADLINE          run each command received, one at a
-                                        time; stop on "__stop__" or after
-                                        DEADLINE seconds
+  rexec.py serve PORT DEADLINE IDLE     run each command received, one at a
+                                        time; stop on "__stop__", after
+                                        DEADLINE seconds, or when no command
+                                        came for IDLE s (2 x IDLE before
+                                        the first one)
   rexec.py run HOST PORT TIMEOUT CMD    run CMD on HOST under /bin/sh -c,
                                         killed after TIMEOUT s; print its
                                         output (stdout and stderr) and exit
@@ -27,8 +29,9 @@ import tempfile
 import time
 
 
-def serve(port, deadline):
+def serve(port, deadline, idle):
     end = time.monotonic() + float(deadline)
+    quiet_end = time.monotonic() + 2 * float(idle)
     srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -36,15 +39,17 @@ def serve(port, deadline):
     srv.listen(4)
     print("rexec: serving on port %s" % port, flush=True)
     while True:
-        left = end - time.monotonic()
+        left = min(end, quiet_end) - time.monotonic()
         if left <= 0:
-            print("rexec: deadline reached, stopping", flush=True)
+            print("rexec: %s reached, stopping" % (
+                "deadline" if end <= quiet_end else "idle timeout"), flush=True)
             return 1
         srv.settimeout(left)
         try:
             conn, _ = srv.accept()
         except socket.timeout:
             continue
+        quiet_end = time.monotonic() + float(idle)
         with conn:
             conn.settimeout(30)
             try:
