@@ -74,14 +74,23 @@ ip -n ns2 addr add 192.168.241.2/24 dev wg2
 ip -n ns2 addr add fd00::2/64 dev wg2 nodad
 ip -n ns2 link set wg2 up
 
+# The debug kernel under emulation is slow: more time for a transfer there.
+tmo=60; [ "$WGRS_FLAVOR" = debug ] && tmo=180
 tcp() { # tcp NS_FROM NS_TO ADDR: 1 MiB, checked by hash on both ends
-	ip netns exec "$2" timeout 60 xfer.py tcp-recv 5001 > /tmp/tcp.recv 2>&1 &
+	ip netns exec "$2" timeout $tmo xfer.py tcp-recv 5001 > /tmp/tcp.recv 2>&1 &
 	rpid=$!
 	wait_for 10 grep -q listening /tmp/tcp.recv
-	sent=$(ip netns exec "$1" timeout 60 xfer.py tcp-send "$3" 5001 1048576 $$ 2>&1)
+	start=$(date +%s)
+	sent=$(ip netns exec "$1" timeout $tmo xfer.py tcp-send "$3" 5001 1048576 $$ 2>&1)
 	wait $rpid
 	got=$(sed -n 's/^bytes 1048576 sha256 //p' /tmp/tcp.recv)
-	[ -n "$got" ] && [ "sha256 $got" = "$sent" ] || { cat /tmp/tcp.recv; echo "$sent"; return 1; }
+	[ -n "$got" ] && [ "sha256 $got" = "$sent" ] || {
+		echo "after $(($(date +%s) - start)) s (timeout $tmo s):"
+		cat /tmp/tcp.recv; echo "$sent"
+		echo "ours rx/tx $(peer_field ns1 wg1 6)/$(peer_field ns1 wg1 7)," \
+			"wireguard-go rx/tx $(peer_field ns2 wg2 6)/$(peer_field ns2 wg2 7)"
+		return 1
+	}
 }
 
 # round NAME OUTER1 OUTER2 INITIATOR(1|2): fresh state on both sides, then
