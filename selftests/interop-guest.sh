@@ -19,6 +19,8 @@
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin
 . /tests/lib.sh
 
+# As PID 1, the command line needs /proc first.
+[ -r /proc/cmdline ] || mount -t proc proc /proc
 arg() { sed -n "s/.*wgrs\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 vm=$(arg vm)
 other=$((3 - vm))
@@ -92,6 +94,43 @@ for c in xfer.stream(int(sys.argv[1]), int(sys.argv[2])): h.update(c)
 print(h.hexdigest())' "$1" "$2"
 }
 
+# tally BYTES UNIT: "N K" when BYTES is N handshake messages of UNIT bytes
+# (1 to 3), one 128-byte data packet and K 32-byte keepalives (0 to 4).
+tally() {
+	n=1
+	while [ $n -le 3 ]; do
+		k=0
+		while [ $k -le 4 ]; do
+			[ $(($2 * n + 128 + 32 * k)) = "$1" ] && { echo "$n $k"; return 0; }
+			k=$((k + 1))
+		done
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# bytes_ok "RX TX" RXUNIT TXUNIT SECONDS: a peer's counters after the first
+# ping. Initiation 148 and response 92 bytes; an 84-byte ICMP echo is padded
+# to 96 and gets 32 bytes of header and tag: 128. So the initiator has
+# "220 276" and the responder "276 220", exactly, when the ping and the
+# reading of the counters took under 4 s. Slower (the debug kernel under
+# load), the timers may have added what the protocol adds then: a handshake
+# retransmitted after 5 s, a keepalive 10 s after data arrived. Then the
+# bytes must still be whole messages of the right kinds: initiations only
+# from the initiator, responses only from the responder, one data packet
+# each way, and keepalives.
+bytes_ok() {
+	set -- $1 $2 $3 $4
+	echo "rx $1 tx $2 after $5 s"
+	if [ "$5" -lt 4 ]; then
+		[ $3 = 92 ] && [ "$1 $2" = "220 276" ] && return 0
+		[ $3 = 148 ] && [ "$1 $2" = "276 220" ] && return 0
+		return 1
+	fi
+	rx=$(tally "$1" $3) && tx=$(tally "$2" $4) || return 1
+	echo "slow: rx $rx, tx $tx (handshake messages, keepalives)"
+}
+
 # tcp FROM TO ADDR SEED: TCP_BYTES from guest FROM to ADDR on guest TO; both
 # the sender's and the receiver's hash must be the expected one.
 tcp() {
@@ -118,13 +157,15 @@ round() {
 	p="$p, vm$i ($di) initiates"
 	check "$p: wg0 set up on both guests" both_up "$1" "$2"
 	check_eq "$p: fresh devices: no handshake yet" "0 0" "$(field 1 5) $(field 2 5)"
+	t0=$(date +%s)
 	check "$p: first ping $di -> $dr completes the handshake" on $i "ping -c 1 -W 10 198.51.100.$r"
-	# Initiation 148 and response 92 bytes; an 84-byte ICMP echo is padded
-	# to 96 and gets 32 bytes of header and tag: 128.
-	check_eq "$p: initiator $di rx/tx bytes (response + reply / initiation + echo)" "220 276" \
-		"$(field $i 6) $(field $i 7)"
-	check_eq "$p: responder $dr rx/tx bytes (initiation + echo / response + reply)" "276 220" \
-		"$(field $r 6) $(field $r 7)"
+	ci=$(on $i "wg show wg0 transfer" | cut -f 2,3 | tr '\t' ' ')
+	cr=$(on $r "wg show wg0 transfer" | cut -f 2,3 | tr '\t' ' ')
+	el=$(($(date +%s) - t0))
+	check "$p: initiator $di rx/tx bytes (response + reply / initiation + echo)" \
+		bytes_ok "$ci" 92 148 $el
+	check "$p: responder $dr rx/tx bytes (initiation + echo / response + reply)" \
+		bytes_ok "$cr" 148 92 $el
 	check "$p: $di's latest handshake is recent" on $i "/interop/guest.sh hs_recent"
 	check "$p: $dr's latest handshake is recent" on $r "/interop/guest.sh hs_recent"
 	check_eq "$p: $di sees $dr's endpoint" "$(outer $1 $r):51820" "$(field $i 3)"
@@ -185,13 +226,11 @@ finish() {
 
 pid1() {
 	echo
-	mount -t proc proc /proc
 	mount -t sysfs sys /sys
 	mount -t devtmpfs dev /dev 2>/dev/null
 	mount -t tmpfs tmp /tmp
 	mount -t tmpfs run /run
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-	vm=$(arg vm) other=$((3 - $(arg vm))) driver=$(arg driver)
 	echo "== interop guest vm$vm, driver $driver"
 	ip link set lo up
 	# Handshakes wait for the random generator to be seeded.
