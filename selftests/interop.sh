@@ -62,10 +62,10 @@ boot() {
 	for vm in 1 2; do
 		local mine=$((port + vm - 1)) theirs=$((port + 2 - vm)) drv peer
 		drv=$d1 peer=$d2; [ $vm = 2 ] && drv=$d2 peer=$d1
-		local cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl rdinit=/interop/guest.sh"
+		# As in selftests/run.sh: no5lvl; no KUnit suite runs when a module loads.
+		local cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl kunit.filter_glob=wgrs_none rdinit=/interop/guest.sh"
 		cmdline+=" wgrs.vm=$vm wgrs.driver=$drv wgrs.peerdriver=$peer wgrs.flavor=$flavor wgrs.deadline=$deadline"
 		[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
-		# no5lvl: see selftests/run.sh.
 		timeout $((deadline + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/vm$vm.cpio.gz" \
 			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
