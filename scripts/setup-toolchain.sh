@@ -9,7 +9,7 @@ set -euo pipefail
 BINDGEN_VERSION=0.72.1
 PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src rust-web-clippy
       flex bison bc libelf-dev libssl-dev cpio kmod make xz-utils
-      qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools
+      qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools wireguard-go
       gcc libc6-dev dash python3 python3-yaml python3-jsonschema ca-certificates curl
       debootstrap)
 

@@ -36,6 +36,8 @@ copy_bin "$(command -v ip)" usr/bin/ip
 copy_bin "$(command -v wg)" usr/bin/wg
 copy_bin "$(command -v iperf3)" usr/bin/iperf3
 ln -sf /usr/bin/ip "$root/sbin/ip"
+# wireguard-go, the userspace WireGuard of tests/23-wireguard-go.sh.
+copy_bin "$(command -v wireguard-go)" usr/bin/wireguard-go
 # Our raw generic netlink client, for requests wg(8) never sends.
 gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/wgnl" "$here/tools/wgnl.c"
 ln -sf /usr/bin/ip "$root/bin/ip"
