@@ -216,6 +216,7 @@ impl NodeCaches {
     }
 
     /// Slab bytes per IPv4 and IPv6 node.
+    #[cfg(wgrs_kunit_bench)]
     pub(crate) fn node_sizes(&self) -> (usize, usize) {
         (self.v4.object_size(), self.v6.object_size())
     }
@@ -272,6 +273,7 @@ pub(crate) struct Writer<'a, P> {
 }
 
 /// Counters of a table, for tests and benchmarks.
+#[cfg(any(wgrs_kunit_tests, wgrs_kunit_bench))]
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct Stats {
     /// Nodes in the IPv4 trie (prefixes and branching nodes).
@@ -330,6 +332,7 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     }
 
     /// Node counts.
+    #[cfg(any(wgrs_kunit_tests, wgrs_kunit_bench))]
     pub(crate) fn stats(&self) -> Stats {
         Stats {
             nodes4: self.nodes4.load(Relaxed),

@@ -73,6 +73,7 @@ impl<K> Keypairs<K> {
     }
 
     /// The previous keypair.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn previous(&self) -> Option<&Arc<K>> {
         self.previous.as_ref()
     }

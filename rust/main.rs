@@ -25,7 +25,9 @@ mod peerlookup;
 mod queueing;
 mod ratelimiter;
 mod receive;
-#[cfg(CONFIG_KUNIT)]
+// The KUnit suites, only in a build that asks for them (`WGRS_KUNIT=tests`
+// or `bench`, see `Kbuild`): the module a user loads carries no test code.
+#[cfg(any(wgrs_kunit_tests, wgrs_kunit_bench))]
 mod selftest;
 mod send;
 mod socket;
@@ -47,10 +49,6 @@ module! {
             default: false,
             description: "Also register the link kind 'wireguard', so that tools which create or list devices by that kind (wg show, wg-quick, systemd-networkd, NetworkManager) use this module",
         },
-        selftest: u32 {
-            default: 0,
-            description: "Run the module's KUnit suites at load: 1 = tests, 2 = benchmarks (needs CONFIG_KUNIT)",
-        },
     },
 }
 
@@ -67,49 +65,12 @@ struct WireGuardRs {
     _kind: LinkKind<Device>,
     // After the link kinds: no device is watching namespaces any more.
     _netns: kapi::netns::NetnsWatchRegistration,
-    #[cfg(CONFIG_KUNIT)]
-    _selftests: Option<kapi::kunit::RanSuites>,
     // Last: wait for our RCU callbacks before the module's code goes.
     _rcu: kapi::rcu::BarrierOnDrop,
 }
 
-/// Runs the KUnit suites asked for by the `selftest` parameter.
-#[cfg(CONFIG_KUNIT)]
-fn run_selftests(
-    module: &'static ThisModule,
-    which: u32,
-) -> Result<Option<kapi::kunit::RanSuites>> {
-    match which {
-        0 => Ok(None),
-        1 => kapi::kunit::run_module_suites(module, |n| n.starts_with(b"wireguard_rs_")).map(Some),
-        2 => kapi::kunit::run_module_suites(module, |n| n.starts_with(b"wgrs_bench_")).map(Some),
-        _ => {
-            pr_err!(
-                "selftest={} is not one of 0, 1 (tests), 2 (benchmarks)\n",
-                which
-            );
-            Err(EINVAL)
-        }
-    }
-}
-
-#[cfg(not(CONFIG_KUNIT))]
-fn run_selftests(_module: &'static ThisModule, which: u32) -> Result<Option<()>> {
-    if which != 0 {
-        pr_err!(
-            "selftest={}: this module was built without CONFIG_KUNIT\n",
-            which
-        );
-        return Err(EINVAL);
-    }
-    Ok(None)
-}
-
 impl kernel::Module for WireGuardRs {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        // Tests first: a bad `selftest` value fails the load before anything
-        // is registered.
-        let _selftests = run_selftests(module, module_parameters::selftest.value())?;
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         let netns = kapi::netns::NetnsWatchRegistration::register()?;
         // What the module's devices share (the AllowedIPs node caches, the
         // handshake rate limiter): every device holds a reference, and the
@@ -156,8 +117,6 @@ impl kernel::Module for WireGuardRs {
             _drop_in: drop_in,
             _kind: kind,
             _netns: netns,
-            #[cfg(CONFIG_KUNIT)]
-            _selftests,
             _rcu: kapi::rcu::BarrierOnDrop,
         })
     }

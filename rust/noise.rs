@@ -447,6 +447,7 @@ impl Handshake {
     }
 
     /// The current state.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn state(&self) -> HandshakeState {
         self.state
     }
@@ -661,7 +662,7 @@ impl Handshake {
 
     /// A digest of the whole handshake state, for tests that check a
     /// failed operation changed nothing.
-    #[cfg(CONFIG_KUNIT)]
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn state_digest(&self) -> [u8; NOISE_HASH_LEN] {
         let ts = self.last_initiation_consumption.to_le_bytes();
         let ri = self.remote_index.to_le_bytes();

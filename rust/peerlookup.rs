@@ -65,6 +65,7 @@ impl<V: Clone + Send + Sync> PubkeyTable<V> {
     }
 
     /// Peers in the table.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
@@ -114,6 +115,7 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
     }
 
     /// Frees `index`; returns whether it was in use.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn remove(&self, index: u32) -> bool {
         self.map.remove(index as usize, &index, |_| true)
     }
@@ -130,6 +132,7 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
     }
 
     /// Indices in use.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }

@@ -161,11 +161,13 @@ impl Ratelimiter {
     }
 
     /// Entries in the table.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn len(&self) -> usize {
         self.table.lock().entries
     }
 
     /// Most entries the table holds.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn capacity(&self) -> usize {
         self.max_entries
     }

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-module.sh KDIR TAG: build wireguard-rs.ko (with clippy) against kernel build KDIR in
-# a per-TAG copy of the sources (so builds for different kernels do not
-# share objects) and print the path of the .ko.
+# build-module.sh KDIR TAG [VARIANT]: build wireguard-rs.ko (with clippy)
+# against kernel build KDIR in a per-TAG copy of the sources (so builds for
+# different kernels do not share objects) and print the path of the .ko.
+# VARIANT "tests" or "bench" builds the module with its KUnit test or
+# benchmark suites (WGRS_KUNIT=...), in a directory of its own; without it,
+# the module a user loads, with no test code.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/toolchain.env"
 kdir=${1:?usage: build-module.sh KDIR TAG}
 tag=${2:?usage: build-module.sh KDIR TAG}
+variant=${3:-}
+case $variant in ""|tests|bench) ;; *) echo "build-module: unknown variant '$variant'" >&2; exit 2;; esac
 # WGRS_WORK: where module builds and VM runs go (default: the cache); a
 # second checkout sets its own to run beside the first.
-out=${WGRS_WORK:-$WGRS_CACHE}/module/$tag
+out=${WGRS_WORK:-$WGRS_CACHE}/module/$tag${variant:+-$variant}
 mkdir -p "$out"
 # Copy the module sources, keeping mtimes so unchanged files do not rebuild.
 (cd "$here" && tar cf - Kbuild rust shims) | (cd "$out" && tar xpf -)
@@ -20,7 +25,7 @@ mkdir -p "$out"
 	[ -e "$here/$f" ] || rm -f "$f"; done)
 # Through clippy (same version as rustc): its lints count as warnings, and
 # any warning fails the build.
-if ! make -C "$kdir" M="$out" "${WGRS_MAKEFLAGS[@]}" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver \
+if ! make -C "$kdir" M="$out" "${WGRS_MAKEFLAGS[@]}" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver WGRS_KUNIT="$variant" \
 	-j"$(( $(nproc) + 1 ))" modules >"$out/build.log" 2>&1; then
 	cat "$out/build.log" >&2
 	echo "build-module: module build failed" >&2

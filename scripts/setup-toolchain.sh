@@ -10,7 +10,7 @@ BINDGEN_VERSION=0.72.1
 PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src rust-web-clippy
       flex bison bc libelf-dev libssl-dev cpio kmod make xz-utils
       qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools wireguard-go
-      gcc libc6-dev dash python3 python3-yaml python3-jsonschema ca-certificates curl
+      gcc libc6-dev dash python3 python3-yaml python3-jsonschema python3-cryptography ca-certificates curl
       debootstrap)
 
 log() { printf 'setup-toolchain: %s\n' "$*" >&2; }

@@ -120,7 +120,7 @@ for flavor in "${flavors[@]}"; do
 	# The project's initramfs with no test scripts (the guests boot
 	# interop-guest.sh instead of its /init), plus one small archive per
 	# guest with the interop scripts and that guest's keys.
-	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$ko" "$work/base.cpio.gz" 0 "@no-tests@" 0 >"$work/mkinitramfs.log" 2>&1; then
+	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$work/base.cpio.gz" base --module wireguard-rs.ko "$ko" -- >"$work/mkinitramfs.log" 2>&1; then
 		cat "$work/mkinitramfs.log" >&2
 		result FAIL "[$flavor] interop: initramfs"; continue
 	fi

@@ -7,6 +7,9 @@ C_KO=/modules/wireguard.ko
 
 result() { # result PASS|FAIL name
 	echo "WGRS-RESULT $1 $2"
+	# init.sh compares this count with the lines the host reads.
+	[ -n "${WGRS_COUNT:-}" ] && echo "$1" >> "$WGRS_COUNT"
+	return 0
 }
 
 # check NAME CMD...: PASS if CMD succeeds, else FAIL with its output.
@@ -57,6 +60,15 @@ wait_for() {
 	return 1
 }
 
+# wait_listening FILE: wait until a receiver (xfer.py, wgpkt.py) printed
+# "listening" into FILE. Python starts slowly under emulation on a loaded
+# machine: a sender started before that would be refused.
+wait_listening() {
+	wait_for 120 grep -q listening "$1" && return 0
+	echo "the receiver did not start listening in 120 s:"; cat "$1"
+	return 1
+}
+
 # Back to a clean slate between test scripts.
 cleanup_all() {
 	local ns
@@ -66,17 +78,37 @@ cleanup_all() {
 	return 0
 }
 
-# kunit_run WHICH: load the module with selftest=WHICH (1: tests,
-# 2: benchmarks), which runs its KUnit suites, and print each test case as
-# "suite.case ok|not-ok" (from the KTAP output in the kernel log).
+# log_since_start: the kernel's log records since this script started
+# (init.sh marks the log before each script; nothing ever clears it).
+log_since_start() { kmsg since "${WGRS_MARK:-0}"; }
+
+# kunit_run KO [ARGS...]: load KO, whose KUnit suites run as it loads
+# (KUnit's module notifier; KTAP in the kernel log), and print each test
+# case as "suite.case ok|not-ok|skip" from that KTAP. A case that KUnit
+# reports "ok ... # SKIP" is "skip", not "ok".
 kunit_run() {
-	dmesg -c >/dev/null
-	insmod "$RS_KO" selftest="$1" || return 1
-	dmesg | sed 's/^\[[^]]*\] //' | awk '
+	local mark
+	mark=$(kmsg next)
+	insmod "$@" || return 1
+	kmsg since "$mark" | sed 's/^<[0-7]>//' | awk '
 		/^    # Subtest: / { suite = $3; next }
-		/^    ok [0-9]+ / && suite != "" { print suite "." $3 " ok"; next }
+		/^    ok [0-9]+ / && suite != "" {
+			print suite "." $3 (/ # SKIP/ ? " skip" : " ok"); next }
 		/^    not ok [0-9]+ / && suite != "" { print suite "." $4 " not-ok"; next }
 		/^ok [0-9]+ |^not ok [0-9]+ / { suite = "" }'
+}
+
+# kunit_results PREFIX FILE: one result per line of kunit_run's output:
+# PASS only for "ok"; a failed or skipped case is a FAIL.
+kunit_results() {
+	local name status
+	while read -r name status; do
+		case $status in
+		ok) result PASS "$1: $name";;
+		skip) result FAIL "$1: $name was skipped";;
+		*) result FAIL "$1: $name";;
+		esac
+	done < "$2"
 }
 
 # Comparisons with the C driver. A test defines `steps`, printing one

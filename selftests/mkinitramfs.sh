@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh KDIR KO OUT DEMO ONLY BENCH: pack the test VM's root filesystem:
-# a static busybox, iproute2's ip and wireguard-tools' wg with their shared
-# libraries, our module, the C driver's module from the same kernel build,
-# and the test scripts (only those matching ONLY, if set; only the demo if
-# DEMO is 1; the benchmarks instead if BENCH is 1).
+# mkinitramfs.sh KDIR OUT MODE [--module DEST SRC]... -- SCRIPT...
+#
+# Pack the test VM's root filesystem: a static busybox, iproute2's ip and
+# wireguard-tools' wg with their shared libraries, the C driver's module
+# from the same kernel build, each SRC as /modules/DEST, and the SCRIPTs
+# as /tests/. MODE is tests, bench (the benchmarks' inputs too), demo
+# (the demo instead of scripts) or base (no scripts: for selftests/interop.sh,
+# which boots its own init). Fails if MODE wants scripts and none is given:
+# a run that tests nothing must not pass.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kdir=$1 ko=$2 out=$3 demo=${4:-0} only=${5:-} bench=${6:-0}
+kdir=$1 out=$2 mode=$3
+shift 3
+modules=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	[ "$1" = --module ] && [ $# -ge 3 ] || { echo "mkinitramfs: bad arguments at '$1'" >&2; exit 2; }
+	modules+=("$2" "$3")
+	shift 3
+done
+[ $# -gt 0 ] && shift
+scripts=("$@")
+if { [ "$mode" = tests ] || [ "$mode" = bench ]; } && [ ${#scripts[@]} = 0 ]; then
+	echo "mkinitramfs: no test script to pack" >&2
+	exit 1
+fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -38,8 +55,10 @@ copy_bin "$(command -v iperf3)" usr/bin/iperf3
 ln -sf /usr/bin/ip "$root/sbin/ip"
 # wireguard-go, the userspace WireGuard of tests/23-wireguard-go.sh.
 copy_bin "$(command -v wireguard-go)" usr/bin/wireguard-go
-# Our raw generic netlink client, for requests wg(8) never sends.
+# Our raw generic netlink client, for requests wg(8) never sends, and the
+# kernel log reader the harness scans each script's log with.
 gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/wgnl" "$here/tools/wgnl.c"
+gcc -O2 -Wall -Wextra -Werror -static -o "$root/usr/bin/kmsg" "$here/tools/kmsg.c"
 ln -sf /usr/bin/ip "$root/bin/ip"
 
 # Other clients of the genl family, for tests/15-clients.sh: wg-quick (a
@@ -66,27 +85,28 @@ ksrc=$(readlink -f "$kdir/source")
 cp -r "$ksrc/tools/net/ynl/pyynl/cli.py" "$ksrc/tools/net/ynl/pyynl/lib" "$root/ynl/"
 cp "$ksrc/Documentation/netlink/specs/wireguard.yaml" "$root/ynl/"
 
-cp "$ko" "$root/modules/wireguard-rs.ko"
+set -- "${modules[@]}"
+while [ $# -gt 0 ]; do
+	mkdir -p "$(dirname "$root/modules/$1")"
+	cp "$2" "$root/modules/$1"
+	shift 2
+done
 cp "$kdir/drivers/net/wireguard/wireguard.ko" "$root/modules/wireguard.ko"
 
 cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
+cp "$here/kernel-reports.txt" "$root/tests/kernel-reports.txt"
 cp "$here/tunnel.sh" "$root/tests/tunnel.inc"
 cp "$here/tools/xfer.py" "$here/tools/wgpkt.py" "$root/usr/bin/"
-if [ "$demo" = 1 ]; then
-	cp "$here/demo.sh" "$root/tests/"
-else
-	dir=tests; [ "$bench" = 1 ] && dir=bench
+case $mode in
+demo) cp "$here/demo.sh" "$root/tests/";;
+bench)
 	# Valid initiations for the handshake benchmark, made here with the
 	# project's own Noise implementation (the guest has no X25519).
-	if [ "$bench" = 1 ]; then
-		mkdir -p "$root/bench"
-		/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt"
-	fi
-	for t in "$here/$dir"/*.sh; do
-		case $(basename "$t") in *${only}*) cp "$t" "$root/tests/";; esac
-	done
-fi
-chmod +x "$root/init" "$root"/tests/*.sh
+	mkdir -p "$root/bench"
+	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt";;
+esac
+for t in "${scripts[@]}"; do cp "$t" "$root/tests/"; done
+chmod +x "$root/init" "$root"/tests/*.sh 2>/dev/null || true
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

@@ -1,70 +1,85 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--demo|--bench] [--only PATTERN] FLAVOR...   (FLAVOR: normal | debug)
+# run.sh [--demo|--bench|--selfcheck] [--only PATTERN] FLAVOR...
+#                                                 (FLAVOR: normal | debug)
 #
-# For each flavor: build (or reuse) the test kernel, build the module against
-# it, pack an initramfs with the tests, boot it under QEMU, and collect one
-# PASS/FAIL line per test. Ends with "N passed, N failed"; exits non-zero if
-# anything failed. Any kernel WARN/BUG/Oops/sanitizer/lockdep/kmemleak report
-# in the console log is a failure of its own.
+# For each flavor: build (or reuse) the test kernel, build the module
+# against it (and its KUnit test build), pack an initramfs with the tests,
+# boot it under QEMU, and collect one PASS/FAIL line per check. Ends with
+# "N passed, N failed"; exits non-zero if anything failed.
+#
+# What counts as a failure, besides a FAIL line from a test: a script that
+# exits non-zero, times out, gives no result, or gives more results than
+# reach the host; a malformed result line; a script that never ran or never
+# finished; a VM that does not shut down; any kernel WARN/BUG/Oops/
+# sanitizer/lockdep/RCU report in a script's kernel log (scanned in the VM
+# whatever the console level) or on the console; any kmemleak report.
+#
+# --selfcheck proves those checks: it boots the scripts and the module of
+# selftests/harness-check/, which fail on purpose, and passes only if this
+# harness reports each of those failures (and nothing else) as a failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/toolchain.env"
-demo=0 bench=0 only=""
+mode=tests only=""
 flavors=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--demo) demo=1;;
-	--bench) bench=1;;
+	--demo) mode=demo;;
+	--bench) mode=bench;;
+	--selfcheck) mode=selfcheck;;
 	--only) only=$2; shift;;
 	normal|debug) flavors+=("$1");;
-	*) echo "usage: $0 [--demo|--bench] [--only PATTERN] normal|debug..." >&2; exit 2;;
+	*) echo "usage: $0 [--demo|--bench|--selfcheck] [--only PATTERN] normal|debug..." >&2; exit 2;;
 	esac
 	shift
 done
 [ ${#flavors[@]} -gt 0 ] || flavors=(normal)
+reports_re=$here/selftests/kernel-reports.txt
 
 passed=0 failed=0
 result() { # result PASS|FAIL name [reason]
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
 	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
 }
+# What a VM run reports: counted, or in --selfcheck kept for comparison
+# with what the self-check's scripts should make it report.
+seen=()
+report() { # report PASS|FAIL name
+	if [ $mode = selfcheck ]; then
+		seen+=("$1: $2")
+		echo "    harness reports: $1: $2"
+	else
+		result "$1" "$2"
+	fi
+}
 
-for flavor in "${flavors[@]}"; do
-	t0=$(date +%s)
-	if ! kdir=$("$here/scripts/build-kernel.sh" "$flavor"); then
-		result FAIL "[$flavor] kernel build"; continue
-	fi
-	if ! ko=$("$here/scripts/build-module.sh" "$kdir" "$flavor"); then
-		result FAIL "[$flavor] module build"; continue
-	fi
-	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor
-	rm -rf "$work"; mkdir -p "$work"
-	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$ko" "$work/initramfs.cpio.gz" "$demo" "$only" "$bench" >"$work/mkinitramfs.log" 2>&1; then
-		cat "$work/mkinitramfs.log" >&2
-		result FAIL "[$flavor] initramfs"; continue
-	fi
-	echo "== [$flavor] booting $(basename "$kdir") (build+pack $(( $(date +%s) - t0 ))s)"
+# boot FLAVOR KDIR INITRAMFS WORK: boot the VM; the kernel's console goes
+# to WORK/console.log, the tests' output (ttyS1) to WORK/results.log.
+boot() {
+	local flavor=$1 kdir=$2 initrd=$3 work=$4 cmdline mem attempt
 	# no5lvl: with -cpu max the guest would use 5-level paging, and one
 	# debug boot (of many) hit a KASAN "wild-memory-access" report from an
 	# interrupt arriving while identify_cpu() re-read the CPU features, before
 	# any of our code was loaded. 4-level paging avoids that window.
-	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl kunit.filter_glob=wgrs_none wgrs.flavor=$flavor"
+	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl wgrs.flavor=$flavor"
 	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
 	mem=1024; [ "$flavor" = debug ] && mem=2048
-	t1=$(date +%s)
+	t_boot=$(date +%s)
 	for attempt in 1 2; do
 		timeout --foreground 2400 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m $mem \
-			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio.gz" \
-			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
+			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+			-append "$cmdline" -nographic -no-reboot -monitor none \
+			-serial stdio -serial "file:$work/results.log" \
 			</dev/null >"$work/console.log" 2>&1
-		rc=$?
-		# Console lines end in CR LF; strip the CR for matching.
-		sed -i 's/\r$//' "$work/console.log"
-		# Our init prints its first line before anything of ours runs. A kernel
-		# that died before that never saw our module: boot once more, and say so.
-		if [ $attempt = 1 ] && ! grep -aqE '^(== |WGRS-)' "$work/console.log"; then
+		qemu_rc=$?
+		# Lines end in CR LF; strip the CR for matching.
+		sed -i 's/\r$//' "$work/console.log" "$work/results.log"
+		# Our init prints its first result before anything of ours runs. A
+		# kernel that died before that never saw our module: boot once more,
+		# and say so.
+		if [ $attempt = 1 ] && ! grep -aq '^WGRS-' "$work/results.log"; then
 			mv "$work/console.log" "$work/console-boot-failure.log"
 			echo "NOTE: [$flavor] the kernel died during boot, before the tests started; booting again (log: $work/console-boot-failure.log):"
 			grep -aE 'BUG:|Kernel panic|WARNING:' "$work/console-boot-failure.log" | head -n 3 | sed 's/^/    /'
@@ -72,30 +87,233 @@ for flavor in "${flavors[@]}"; do
 		fi
 		break
 	done
-	if [ $demo = 1 ]; then
-		sed -n '/WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/console.log" | sed '1d;$d'
-	fi
-	grep -a '^WGRS-BENCH ' "$work/console.log" | sed "s/^WGRS-BENCH /[$flavor] /"
+	t_boot=$(( $(date +%s) - t_boot ))
+}
+
+# collect FLAVOR WORK SCRIPT...: turn a VM run's logs into results. The
+# SCRIPTs (names without .sh) are those packed: each must have run.
+collect() {
+	local flavor=$1 work=$2 line name rc n open="" count=0 total="" done=0 ran=0
+	shift 2
+	local -A ended=()
 	while IFS= read -r line; do
 		case $line in
-		"WGRS-RESULT PASS "*) result PASS "[$flavor] ${line#WGRS-RESULT PASS }";;
-		"WGRS-RESULT FAIL "*) result FAIL "[$flavor] ${line#WGRS-RESULT FAIL }";;
+		"WGRS-SCRIPTS "*) total=${line#WGRS-SCRIPTS };;
+		"WGRS-BEGIN "*)
+			[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish"
+			open=${line#WGRS-BEGIN } count=0;;
+		"WGRS-END "*)
+			read -r name rc n <<<"${line#WGRS-END }"
+			rc=${rc#rc=} n=${n#results=}
+			ended[$name]=1 ran=$((ran + 1)) open=""
+			if [ "$rc" = 124 ]; then report FAIL "[$flavor] $name: timed out (600 s)"
+			elif [ "$rc" != 0 ]; then report FAIL "[$flavor] $name: exited with status $rc"; fi
+			if [ "$n" = 0 ]; then report FAIL "[$flavor] $name: gave no result"
+			elif [ "$n" != "$count" ]; then
+				report FAIL "[$flavor] $name: gave $n results, $count reached the host (lost or broken lines)"
+			fi;;
+		WGRS-DONE) done=1;;
+		*WGRS-RESULT*)
+			# Well formed: the marker at the start, PASS or FAIL, a text
+			# without control characters or a printk timestamp in it.
+			local status="" text=""
+			if [[ $line =~ ^WGRS-RESULT\ (PASS|FAIL)\ ([^[:cntrl:]]+)$ ]]; then
+				status=${BASH_REMATCH[1]} text=${BASH_REMATCH[2]}
+			fi
+			if [ -n "$status" ] && ! [[ $text =~ \[\ *[0-9]+\.[0-9]{6}\] ]]; then
+				report "$status" "[$flavor] $text"
+				[ -n "$open" ] && count=$((count + 1))
+			else
+				report FAIL "[$flavor] malformed result line: $(printf '%s' "$line" | tr -d '[:cntrl:]' | cut -c1-160)"
+			fi;;
 		esac
-	done < <(grep -a '^WGRS-RESULT ' "$work/console.log")
-	if grep -aq '^WGRS-DONE' "$work/console.log"; then
-		result PASS "[$flavor] VM ran all tests and shut down (${rc}, $(( $(date +%s) - t1 ))s)"
+	done < <(grep -a 'WGRS-' "$work/results.log")
+	[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish (the VM stopped during it)"
+	if [ $# -gt 0 ]; then
+		local missing=() s
+		for s in "$@"; do [ -n "${ended[$s]:-}" ] || missing+=("$s"); done
+		if [ ${#missing[@]} = 0 ] && [ "${total:-0}" = $# ]; then
+			report PASS "[$flavor] ran $ran of $# test scripts"
+		else
+			report FAIL "[$flavor] ran $ran of $# test scripts (the VM counted ${total:-none}; missing: ${missing[*]})"
+		fi
+	fi
+	if [ $done = 1 ]; then
+		report PASS "[$flavor] VM ran all tests and shut down ($qemu_rc, ${t_boot}s)"
 	else
-		result FAIL "[$flavor] VM did not finish (qemu exit $rc); last lines of $work/console.log:"
+		report FAIL "[$flavor] VM did not finish (qemu exit $qemu_rc after ${t_boot}s); last lines of $work/console.log:"
 		tail -n 30 "$work/console.log" | sed 's/^/    /'
 	fi
-	reports=$(grep -anE 'WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Kernel panic|general protection fault|Call Trace:|INFO: task .* blocked|rcu_.*detected stall|sleeping function called from invalid context' \
-		"$work/console.log" | head -n 20)
+	local reports
+	reports=$(grep -anE -f "$reports_re" "$work/console.log" | head -n 20)
 	if [ -z "$reports" ]; then
-		result PASS "[$flavor] console has no kernel warnings or sanitizer reports"
+		report PASS "[$flavor] console has no kernel warnings or sanitizer reports"
 	else
-		result FAIL "[$flavor] console has kernel reports"
+		report FAIL "[$flavor] console has kernel reports"
 		printf '%s\n' "$reports" | sed 's/^/    /'
 	fi
+}
+
+# run_vm FLAVOR KDIR WORK MODE [--module DEST SRC]... -- SCRIPT...: pack,
+# boot and collect one VM run of SCRIPTs.
+run_vm() {
+	local flavor=$1 kdir=$2 work=$3 vmode=$4 names=() s
+	shift 4
+	rm -rf "$work"; mkdir -p "$work"
+	if ! "$here/selftests/mkinitramfs.sh" "$kdir" "$work/initramfs.cpio.gz" "$vmode" "$@" \
+		>"$work/mkinitramfs.log" 2>&1; then
+		cat "$work/mkinitramfs.log" >&2
+		report FAIL "[$flavor] initramfs"; return 1
+	fi
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
+	shift
+	for s in "$@"; do names+=("$(basename "$s" .sh)"); done
+	echo "== [$flavor] booting $(basename "$kdir") (${#names[@]} scripts)"
+	boot "$flavor" "$kdir" "$work/initramfs.cpio.gz" "$work"
+	if [ "$vmode" = demo ]; then
+		sed -n '/WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/results.log" | sed '1d;$d'
+	fi
+	grep -a '^WGRS-BENCH ' "$work/results.log" | sed "s/^WGRS-BENCH /[$flavor] /"
+	collect "$flavor" "$work" "${names[@]}"
+}
+
+# --selfcheck: expect STATUS REGEX WHAT: one result of the harness under
+# test must be STATUS with a name matching REGEX (ERE); it is used up.
+declare -A used=()
+expect() {
+	local i
+	for i in "${!seen[@]}"; do
+		[ -z "${used[$i]:-}" ] || continue
+		if [[ ${seen[$i]} =~ ^$1:\ $2 ]]; then
+			used[$i]=1
+			result PASS "[$flavor] harness self-check: $3 (reported: ${seen[$i]})"
+			return
+		fi
+	done
+	result FAIL "[$flavor] harness self-check: $3 (no $1 result matching '$2')"
+}
+# Any failure the self-check did not ask for is a fault of the harness.
+expect_nothing_else() {
+	local i
+	for i in "${!seen[@]}"; do
+		[ -z "${used[$i]:-}" ] || continue
+		case ${seen[$i]} in
+		FAIL:*) result FAIL "[$flavor] harness self-check: unexpected: ${seen[$i]}";;
+		esac
+	done
+	seen=() used=()
+}
+
+selfcheck() {
+	local flavor=$1 kdir=$2 work=$3 hc=$here/selftests/harness-check sd f mods
+	sd=$hc/scripts
+	# The module, built out of tree against this kernel (never part of
+	# wireguard-rs.ko).
+	rm -rf "$work-module"; mkdir -p "$work-module"
+	cp "$hc/Kbuild" "$hc/wgrs_harness_check.c" "$work-module/"
+	if ! make -C "$kdir" M="$work-module" "${WGRS_MAKEFLAGS[@]}" modules >"$work-module/build.log" 2>&1; then
+		cat "$work-module/build.log" >&2
+		result FAIL "[$flavor] harness self-check: module build"; return
+	fi
+	mods=(--module wgrs_harness_check.ko "$work-module/wgrs_harness_check.ko")
+
+	# A pattern that matches no test script must fail the run, not pass it.
+	if "$here/selftests/mkinitramfs.sh" "$kdir" "$work-none.cpio.gz" tests -- >/dev/null 2>&1; then
+		result FAIL "[$flavor] harness self-check: an empty list of scripts is refused"
+	else
+		result PASS "[$flavor] harness self-check: an empty list of scripts is refused (--only matching nothing)"
+	fi
+	rm -f "$work-none.cpio.gz"
+
+	# First boot: every failure that leaves the VM running.
+	local scripts=("$sd"/0[1-5]-*.sh)
+	if [ "$flavor" = debug ]; then scripts+=("$sd/07-leak.sh" "$sd/08-rcu.sh")
+	else scripts+=("$sd/06-warn.sh"); fi
+	run_vm "$flavor" "$kdir" "$work/1" tests "${mods[@]}" -- "${scripts[@]}"
+	expect PASS '.* control: a check that holds$' "the control script's result is a PASS"
+	expect PASS '.* 01-control: kernel log has no reports$' "the control script's clean log is a PASS"
+	expect FAIL '.* 02-exits-early: gave no result$' "caught a script that exits before any result"
+	expect PASS '.* malformed: a good line first$' "a good line before malformed ones still counts"
+	expect FAIL '.* malformed result line: WGRS-RESULT PASSED ' "caught a result line with a bad status"
+	expect FAIL '.* malformed result line: .*broken\[' "caught a result line broken by kernel-like output"
+	expect PASS '.* lost-result: a line that arrives$' "the result that arrived is read"
+	expect FAIL '.* 04-lost-result: gave 2 results, 1 reached the host' "caught a result that did not reach the host"
+	expect PASS '.* kunit: wgrs_harness_check\.wgrs_hc_passes$' "a passing KUnit case is a PASS"
+	expect FAIL '.* kunit: wgrs_harness_check\.wgrs_hc_fails$' "caught a failing KUnit case"
+	expect FAIL '.* kunit: wgrs_harness_check\.wgrs_hc_skips was skipped$' "caught a skipped KUnit case"
+	if [ "$flavor" = debug ]; then
+		expect PASS '.* leak: the module loads and leaks$' "the leaking script itself passes"
+		expect FAIL '.* kmemleak finds no leaks$' "caught a leaked object (kmemleak)"
+		if grep -aq 'size 1234' "$work/1/results.log"; then
+			result PASS "[$flavor] harness self-check: the kmemleak report shows the leaked 1234-byte object"
+		else
+			result FAIL "[$flavor] harness self-check: the kmemleak report shows the leaked 1234-byte object"
+		fi
+		expect PASS '.* rcu: the module loads and misuses RCU$' "the RCU-misusing script itself passes"
+		expect FAIL '.* 08-rcu: kernel log has no reports$' "caught a suspicious RCU usage (below the console's level)"
+	else
+		expect PASS '.* warn: the module loads and warns$' "the warning script itself passes"
+		expect FAIL '.* 06-warn: kernel log has no reports$' "caught a WARN_ON (below the console's level)"
+		echo "    (normal kernel: no kmemleak and no PROVE_RCU, so leaks and RCU misuse are only checked on debug)"
+	fi
+	expect PASS '.* ran [0-9]+ of [0-9]+ test scripts$' "all scripts of the first boot ran"
+	expect PASS '.* VM ran all tests and shut down' "the first boot shut down"
+	expect_nothing_else
+
+	# Second boot: the kernel dies in the middle of a script (a panic on
+	# the normal kernel, a WARN with panic_on_warn=1 on debug).
+	run_vm "$flavor" "$kdir" "$work/2" tests "${mods[@]}" -- "$sd/11-fatal.sh" "$sd/12-never-runs.sh"
+	expect PASS '.* fatal: a result before the kernel dies$' "the result before the kernel died is read"
+	expect FAIL '.* 11-fatal: did not finish' "caught a kernel that died in the middle of a script"
+	expect FAIL '.* ran 0 of 2 test scripts' "caught a script that never ran"
+	expect FAIL '.* VM did not finish' "caught a VM that did not shut down"
+	expect FAIL '.* console has kernel reports$' "caught the panic on the console"
+	if [ "$qemu_rc" != 124 ]; then
+		result PASS "[$flavor] harness self-check: the dead kernel ended the boot in ${t_boot}s, not a hang"
+	else
+		result FAIL "[$flavor] harness self-check: the dead kernel ended the boot in ${t_boot}s, not a hang"
+	fi
+	expect_nothing_else
+}
+
+for flavor in "${flavors[@]}"; do
+	t0=$(date +%s)
+	if ! kdir=$("$here/scripts/build-kernel.sh" "$flavor"); then
+		result FAIL "[$flavor] kernel build"; continue
+	fi
+	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor
+	if [ $mode = selfcheck ]; then
+		selfcheck "$flavor" "$kdir" "$work/selfcheck"
+		continue
+	fi
+	if ! ko=$("$here/scripts/build-module.sh" "$kdir" "$flavor"); then
+		result FAIL "[$flavor] module build"; continue
+	fi
+	mods=()
+	case $mode in
+	tests) dir=tests; variant=tests;;
+	bench) dir=bench; variant=bench;;
+	demo) dir=""; variant="";;
+	esac
+	if [ -n "$variant" ]; then
+		# The KUnit suites (tests or benchmarks) live in a build of their
+		# own; the module every other test loads carries no test code.
+		if ! kko=$("$here/scripts/build-module.sh" "$kdir" "$flavor" "$variant"); then
+			result FAIL "[$flavor] module build ($variant)"; continue
+		fi
+		mods=(--module "kunit/wireguard-rs.ko" "$kko")
+	fi
+	scripts=()
+	if [ -n "$dir" ]; then
+		for t in "$here/selftests/$dir"/*.sh; do
+			case $(basename "$t") in *${only}*) scripts+=("$t");; esac
+		done
+		if [ ${#scripts[@]} = 0 ]; then
+			result FAIL "[$flavor] --only '$only' matches no script in selftests/$dir"; continue
+		fi
+	fi
+	echo "== [$flavor] built in $(( $(date +%s) - t0 ))s"
+	run_vm "$flavor" "$kdir" "$work" "$mode" --module wireguard-rs.ko "$ko" "${mods[@]}" -- "${scripts[@]}"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

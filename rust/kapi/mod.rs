@@ -14,8 +14,6 @@
 pub(crate) mod bindings;
 pub(crate) mod crypto;
 pub(crate) mod genl;
-#[cfg(CONFIG_KUNIT)]
-pub(crate) mod kunit;
 pub(crate) mod napi;
 pub(crate) mod netdev;
 pub(crate) mod netns;

@@ -110,6 +110,7 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     }
 
     /// Entries in the table.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn len(&self) -> usize {
         self.len.load(Relaxed)
     }

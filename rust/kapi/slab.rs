@@ -78,6 +78,7 @@ impl<T> KmemCache<T> {
     }
 
     /// Bytes the slab allocator uses per object.
+    #[cfg(wgrs_kunit_bench)]
     pub(crate) fn object_size(&self) -> usize {
         // SAFETY: the cache is valid.
         unsafe { b::kmem_cache_size(self.cache.as_ptr()) as usize }

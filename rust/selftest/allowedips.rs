@@ -5,6 +5,7 @@
 //! driver's `selftest/allowedips.c`; edge cases; resumable walks; and RCU
 //! readers running on another CPU while the trie changes.
 
+#[cfg(wgrs_kunit_tests)]
 use kernel::prelude::*;
 
 /// Helpers shared by the test and benchmark suites.
@@ -20,6 +21,10 @@ pub(crate) mod support {
 
     /// A peer for tests: an id and its prefix lists.
     pub(crate) struct TestPeer {
+        #[cfg_attr(
+            not(wgrs_kunit_tests),
+            expect(dead_code, reason = "only the tests tell peers apart")
+        )]
         pub(crate) id: u32,
         list: PeerList<TestPeer>,
     }
@@ -55,6 +60,7 @@ pub(crate) mod support {
     /// calls `update(round)` for at least `min_rounds` rounds and until
     /// `min_lookups` lookups overlapped (at most 3M rounds); returns the
     /// number of rounds.
+    #[cfg(wgrs_kunit_tests)]
     pub(crate) fn update_while_reading(
         lookups: &core::sync::atomic::AtomicU64,
         min_rounds: u32,
@@ -91,6 +97,7 @@ pub(crate) mod support {
     }
 }
 
+#[cfg(wgrs_kunit_tests)]
 #[kunit_tests(wireguard_rs_allowedips)]
 mod tests {
     use super::support::{

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Benchmarks: they print figures and assert only that the work succeeded.
-//! Run by `selftests/bench/` with `kunit.filter_glob=wgrs_bench_*`.
+//! Only in the `WGRS_KUNIT=bench` build, which `selftests/bench/10-kunit.sh`
+//! loads.
 
 use kernel::prelude::*;
 

@@ -36,7 +36,7 @@ size=4194304
 [ "${WGRS_FLAVOR:-}" = debug ] && size=1048576
 tcp() { # tcp NS_FROM NS_TO ADDR
 	ip netns exec "$2" xfer.py tcp-recv 5001 > /tmp/tcp.recv &
-	wait_for 10 grep -q listening /tmp/tcp.recv
+	wait_listening /tmp/tcp.recv || { kill $! 2>/dev/null; wait; return 1; }
 	sent=$(ip netns exec "$1" xfer.py tcp-send "$3" 5001 $size 7)
 	wait
 	got=$(sed -n "s/^bytes $size sha256 //p" /tmp/tcp.recv)
@@ -49,7 +49,7 @@ check "tunnel: TCP back over IPv6" tcp ns2 ns1 fd00::1
 # corrupted.
 udp() { # udp NS_FROM NS_TO ADDR
 	ip netns exec "$2" xfer.py udp-recv 5002 500 20 > /tmp/udp.recv &
-	wait_for 10 grep -q listening /tmp/udp.recv
+	wait_listening /tmp/udp.recv || { kill $! 2>/dev/null; wait; return 1; }
 	ip netns exec "$1" xfer.py udp-send "$3" 5002 500 1000
 	wait
 	set -- $(sed -n 's/^datagrams //p' /tmp/udp.recv)

@@ -12,7 +12,7 @@ $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null || result FAIL "hostile: tunnel up
 
 # Capture data messages sent to wg2 while pinging, for replays.
 $n0 wgpkt.py capture lo 10002 3 /tmp/data.hex > /tmp/cap.out &
-wait_for 30 grep -q listening /tmp/cap.out
+wait_listening /tmp/cap.out
 $n1 ping -c 5 -i 0.3 192.168.241.2 > /dev/null
 wait
 check "hostile: captured data messages to replay" grep -q "captured 3" /tmp/cap.out

@@ -79,7 +79,7 @@ tmo=60; [ "$WGRS_FLAVOR" = debug ] && tmo=180
 tcp() { # tcp NS_FROM NS_TO ADDR: 1 MiB, checked by hash on both ends
 	ip netns exec "$2" timeout $tmo xfer.py tcp-recv 5001 > /tmp/tcp.recv 2>&1 &
 	rpid=$!
-	wait_for 10 grep -q listening /tmp/tcp.recv
+	wait_listening /tmp/tcp.recv || { kill $rpid 2>/dev/null; wait $rpid; return 1; }
 	start=$(date +%s)
 	sent=$(ip netns exec "$1" timeout $tmo xfer.py tcp-send "$3" 5001 1048576 $$ 2>&1)
 	wait $rpid
