@@ -3,7 +3,8 @@
 # wireguard-rs top-level Makefile.
 #
 #   make demo            set up what is missing, boot a VM, show devices
-#   make check           build everything and run all tests (normal + debug)
+#   make check           build everything and run all tests (normal + debug):
+#                        harness self-check, VM tests, interop, upstream netns.sh
 #   make bench           run the benchmarks (figures, no pass/fail on timing)
 #   make KDIR=<dir>      build the module against your own Rust-enabled kernel
 #
@@ -43,15 +44,15 @@ demo:
 
 check:
 	scripts/setup-toolchain.sh
-	selftests/run.sh normal debug
+	selftests/check.sh normal debug
 
 check-normal:
 	scripts/setup-toolchain.sh
-	selftests/run.sh normal
+	selftests/check.sh normal
 
 check-debug:
 	scripts/setup-toolchain.sh
-	selftests/run.sh debug
+	selftests/check.sh debug
 
 bench:
 	scripts/setup-toolchain.sh

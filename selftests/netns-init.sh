@@ -77,5 +77,8 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	# Its report is printed here for the host's scan of the console.
 	head -n 80 /sys/kernel/debug/kmemleak
 fi
+# Reports printed below the console's log level are in the log only: print
+# them for the host's scan of the console.
+dmesg | grep -E -f /wgrs/kernel-reports.txt | sed 's/^/dmesg: /' | head -n 40
 echo WGRS-DONE
 poweroff
