@@ -26,6 +26,18 @@ witness() {
 gone() {
 	wait_for 60 port_free "$1" && ip link set dev lo up
 }
+# died NS PORT WHAT: once NS's cleanup is over (gone PORT), no wireguard-rs
+# device may be here (WHAT names them). If the cleanup is not seen to end,
+# both fail: an absence seen before it would prove nothing.
+died() {
+	if gone "$2"; then
+		result PASS "netns: $1's cleanup dealt with its devices"
+		check_eq "netns: $3 did not come back to init ns" "" "$(wg_here)"
+	else
+		result FAIL "netns: $1's cleanup dealt with its devices (its witness's port is still bound after 60 s)"
+		result FAIL "netns: $3 did not come back to init ns (not known: the cleanup is not over)"
+	fi
+}
 # wg_here: the names of the wireguard-rs devices in this namespace (by
 # kind: a device moved back here when its namespace dies is renamed devN).
 wg_here() {
@@ -55,10 +67,8 @@ check "netns: a witness in ns1 has its sockets here" witness ns1 51991
 check "netns: a witness in ns2 has its sockets here" witness ns2 51992
 check_eq "netns: no wireguard-rs device left in init ns" "" "$(wg_here)"
 check "netns: delete ns1 holding wg1" ip netns del ns1
-check "netns: ns1's cleanup dealt with its devices" gone 51991
-check_eq "netns: wg1 (nor ns1's witness) did not come back to init ns" "" "$(wg_here)"
-check "netns: ns2 and its devices live on" ip -n ns2 link show wg0
+died ns1 51991 "wg1 (nor ns1's witness)"
+check "netns: ns2 and its devices live on" sh -c 'ip -n ns2 link show wg0 && ip -n ns2 link show wns2'
 check "netns: delete ns2 holding wg0" ip netns del ns2
-check "netns: ns2's cleanup dealt with its devices" gone 51992
-check_eq "netns: wg0 (nor ns2's witness) did not come back to init ns" "" "$(wg_here)"
+died ns2 51992 "wg0 (nor ns2's witness)"
 check "netns: rmmod after namespaces died" wait_for 10 rmmod wireguard_rs
