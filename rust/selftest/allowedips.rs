@@ -479,10 +479,13 @@ mod tests {
         peers: u32,
         /// Groups of near neighbours per family.
         routes: usize,
+        /// The shortest IPv4 and IPv6 prefixes inserted.
+        min4: u8,
+        min6: u8,
         seed: u64,
     }
 
-    /// Random prefixes for random peers, checked against the
+    /// Random prefixes of `s`'s lengths for random peers, checked against the
     /// reference: lookups, every peer's list, then removals peer by peer and
     /// prefix by prefix. Returns how the 60 000 lookups on the full table
     /// went, and how all checked lookups went. (Defined after a test, so
@@ -498,11 +501,12 @@ mod tests {
         for _ in 0..s.routes {
             for v6 in [false, true] {
                 let bits = width(v6);
+                let min = if v6 { s.min6 } else { s.min4 };
                 let mut key = (u128::from(rng.next()) << 64) | u128::from(rng.next());
                 if !v6 {
                     key &= 0xffff_ffff;
                 }
-                let cidr = rng.below(u64::from(bits) + 1) as u8;
+                let cidr = min + rng.below(u64::from(bits - min) + 1) as u8;
                 for n in 0..=NEIGHBOURS {
                     // Near neighbours: the same address with a bit flipped
                     // and a slightly different length.
@@ -510,7 +514,8 @@ mod tests {
                     let mut cl = cidr;
                     if n > 0 {
                         k ^= 1u128 << rng.below(u64::from(bits));
-                        cl = (i32::from(cidr) + rng.below(5) as i32 - 2).clamp(0, i32::from(bits))
+                        cl = (i32::from(cidr) + rng.below(5) as i32 - 2)
+                            .clamp(i32::from(min), i32::from(bits))
                             as u8;
                     }
                     let peer = rng.below(u64::from(s.peers)) as u32;
@@ -586,6 +591,8 @@ mod tests {
         let (full, all) = random_phase(&Shape {
             peers: 2000,
             routes: 600,
+            min4: 0,
+            min6: 0,
             seed: 0x1234_5678_9abc_def1,
         })?;
         pr_info!(
@@ -595,6 +602,45 @@ mod tests {
             all.hits,
             all.misses
         );
+        Ok(())
+    }
+
+    #[test]
+    fn random_mostly_misses() -> Result {
+        // Nothing shorter than /8 (IPv4) or /16 (IPv6), so on the full table
+        // a random IPv4 address misses about five times out of six and a
+        // random IPv6 address nearly always, while addresses taken from a
+        // stored prefix hit: most lookups miss, many hit (with this seed
+        // 44 595 misses and 15 405 hits of the 60 000 on the full table).
+        // The floors keep the phase from silently turning into one more
+        // test of hits (or of misses only).
+        const MIN_MISSES: usize = 30_000;
+        const MIN_HITS: usize = 10_000;
+        let (full, all) = random_phase(&Shape {
+            peers: 500,
+            routes: 300,
+            min4: 8,
+            min6: 16,
+            seed: 0x0bad_cafe_f00d_5eed,
+        })?;
+        pr_info!(
+            "allowedips: random test without short prefixes: full table {} hits, {} misses; in all {} hits, {} misses\n",
+            full.hits,
+            full.misses,
+            all.hits,
+            all.misses
+        );
+        if full.misses < MIN_MISSES || full.hits < MIN_HITS {
+            pr_err!(
+                "allowedips: want at least {} misses and {} hits on the full table, got {} and {}\n",
+                MIN_MISSES,
+                MIN_HITS,
+                full.misses,
+                full.hits
+            );
+        }
+        assert!(full.misses >= MIN_MISSES);
+        assert!(full.hits >= MIN_HITS);
         Ok(())
     }
 
