@@ -452,15 +452,19 @@ mod tests {
         bad
     }
 
-    /// Whether `p`'s list in the table holds exactly the reference's
-    /// prefixes of `p`, in the same (insertion) order.
-    fn listed_as_reference(t: &AllowedIps<TestPeer>, r: &Naive, p: &TestPeer) -> Result<bool> {
-        let got = collect(t, p)?;
+    /// Whether `listed` holds exactly the reference's prefixes of peer
+    /// `id`, in the same (insertion) order.
+    fn as_reference(listed: &[Prefix], r: &Naive, id: u32) -> bool {
         let want =
             r.0.iter()
-                .filter(|e| e.3 == p.id)
+                .filter(|e| e.3 == id)
                 .map(|e| prefix(e.0, e.1, e.2));
-        Ok(got.iter().copied().eq(want))
+        listed.iter().copied().eq(want)
+    }
+
+    /// Whether `p`'s list in the table is as the reference has it.
+    fn listed_as_reference(t: &AllowedIps<TestPeer>, r: &Naive, p: &TestPeer) -> Result<bool> {
+        Ok(as_reference(&collect(t, p)?, r, p.id))
     }
 
     /// How many of `ps` list other prefixes than the reference has for them.
@@ -560,8 +564,9 @@ mod tests {
             // still has it) says.
             let after = t.stats();
             assert!(after.nodes4 == before.nodes4 && after.nodes6 == before.nodes6);
-            assert!(collect(&t, right)?.last() == Some(&prefix(v6, key, cidr)));
-            assert!(listed_as_reference(&t, &r, right)?);
+            let listed = collect(&t, right)?;
+            assert!(listed.last() == Some(&prefix(v6, key, cidr)));
+            assert!(as_reference(&listed, &r, peer));
             assert!(listed_as_reference(&t, &r, wrong)?);
             assert!(agrees(&t, &r, v6, key, &mut seen));
             assert!(agrees(&t, &r, v6, last, &mut seen));
