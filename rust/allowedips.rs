@@ -772,7 +772,9 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
         }
         let only = if c0.is_null() { c1 } else { c0 };
         pslot.store(only, Release);
-        self.retire(me);
+        // SAFETY: `me` is a node of this trie, unlinked just above under the
+        // writer lock (and off its peer list); it is retired once, here.
+        unsafe { self.retire(me) };
         // A branching parent left with one child is spliced out too.
         if let (Some(p), Some(gs), true) = (parent, gslot, only.is_null()) {
             if p.peer.load(Relaxed).is_null() {
@@ -782,13 +784,22 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
                     &p.child[0]
                 };
                 gs.store(other.load(Relaxed), Release);
-                self.retire(core::ptr::from_ref(p).cast_mut());
+                // SAFETY: `p`, a branching node of this trie (on no peer
+                // list), was unlinked just above under the writer lock; it is
+                // retired once, here.
+                unsafe { self.retire(core::ptr::from_ref(p).cast_mut()) };
             }
         }
     }
 
     /// Frees an unlinked node after a grace period.
-    fn retire<K: Key>(&self, node: *mut Node<K, P>) {
+    ///
+    /// # Safety
+    ///
+    /// `node` is null or a node of this trie (from this family's cache),
+    /// unlinked from the trie and off its peer list under the writer lock,
+    /// and not retired before.
+    unsafe fn retire<K: Key>(&self, node: *mut Node<K, P>) {
         let Some(n) = NonNull::new(node) else {
             return;
         };
@@ -815,11 +826,21 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
     /// Removes everything (the device is going away).
     pub(crate) fn clear(&self) {
         let w = self.writer();
-        self.free_subtree(&w, self.root4.swap(null_mut(), Release));
-        self.free_subtree(&w, self.root6.swap(null_mut(), Release));
+        // SAFETY: each root was swapped out of the trie under the writer
+        // lock, so the subtrees are detached and freed once, here.
+        unsafe {
+            self.free_subtree(&w, self.root4.swap(null_mut(), Release));
+            self.free_subtree(&w, self.root6.swap(null_mut(), Release));
+        }
     }
 
-    fn free_subtree<K: Key>(&self, w: &Writer<'_, P>, root: *mut Node<K, P>) {
+    /// Retires every node under `root`.
+    ///
+    /// # Safety
+    ///
+    /// `root` is null or the root of a subtree of this trie that was just
+    /// detached under the writer lock `w` and is not freed otherwise.
+    unsafe fn free_subtree<K: Key>(&self, w: &Writer<'_, P>, root: *mut Node<K, P>) {
         // Depth-first with an explicit stack: each step pops one node and
         // pushes at most two, so the stack never holds more than the trie's
         // depth plus one (at most 130) entries.
@@ -844,7 +865,9 @@ impl<P: AllowedIpsPeer> AllowedIps<P> {
                 }
             }
             self.list_del(w, n);
-            self.retire(p);
+            // SAFETY: `p` is a node of the detached subtree (by the
+            // contract), now off its list; each is popped, so retired, once.
+            unsafe { self.retire(p) };
         }
     }
 }

@@ -189,7 +189,9 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
                 // is freed only after a grace period.
                 let old = slot.swap(KBox::into_raw(node), Release);
                 drop(guard);
-                Self::retire(old);
+                // SAFETY: `old` was this table's live node and was just
+                // unlinked under the lock; it is retired once, here.
+                unsafe { Self::retire(old) };
                 return Ok(true);
             }
             slot = &n.next;
@@ -208,7 +210,9 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
                 slot.store(n.next.load(Relaxed), Release);
                 self.len.fetch_sub(1, Relaxed);
                 drop(guard);
-                Self::retire(old);
+                // SAFETY: `old` was this table's live node and was just
+                // unlinked under the lock; it is retired once, here.
+                unsafe { Self::retire(old) };
                 return true;
             }
             slot = &n.next;
@@ -217,10 +221,15 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     }
 
     /// Frees an unlinked node after a grace period.
-    fn retire(node: *mut Node<K, V>) {
-        // SAFETY: `node` was unlinked under the lock, so no new reader finds
-        // it; `rcu` is its first field and unused until now; the callback
-        // frees it once current readers are done.
+    ///
+    /// # Safety
+    ///
+    /// `node` is a node of this table (made by `new_node`), unlinked under
+    /// the table's lock, and not retired before.
+    unsafe fn retire(node: *mut Node<K, V>) {
+        // SAFETY: by the contract, no new reader finds the node; `rcu` is its
+        // first field and unused until now; the callback frees it once
+        // current readers are done.
         unsafe { b::call_rcu(node.cast(), Some(free_node::<K, V>)) };
     }
 }
