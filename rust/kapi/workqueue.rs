@@ -77,10 +77,9 @@ impl WorkQueue {
     {
         let wq = self.0.as_ptr();
         let cpu = cpu as core::ffi::c_int;
-        // SAFETY: `queue_work_on` returns false only if the work is already
-        // queued, as `__enqueue` requires; the item is `Send + 'static`, and
-        // the queue outlives the call (and, being destroyed only after its
-        // work ran, every queued item).
+        // SAFETY: `queue_work_on` returns false only if the work is queued
+        // already, as `__enqueue` requires; the item is `Send + 'static`; the
+        // queue outlives every queued item (destroyed only after they ran).
         unsafe { w.__enqueue(move |work| kernel::bindings::queue_work_on(cpu, wq.cast(), work)) }
     }
 
