@@ -210,6 +210,13 @@ impl Session {
         Some(n)
     }
 
+    /// Sets the send counter, for tests that reach the message limits
+    /// without sending 2^60 messages.
+    #[cfg(wgrs_kunit_tests)]
+    pub(crate) fn set_sending_counter(&self, n: u64) {
+        self.sending_counter.store(n, Relaxed);
+    }
+
     /// The key we send with.
     pub(crate) fn sending_key(&self) -> &[u8; NOISE_SYMMETRIC_KEY_LEN] {
         self.sending.bytes()

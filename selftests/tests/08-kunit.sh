@@ -10,7 +10,7 @@ KUNIT_KO=/modules/kunit/wireguard-rs.ko
 kunit_run "$KUNIT_KO" > /tmp/kunit.txt || { result FAIL "kunit: the test build loads"; exit 1; }
 kunit_results kunit /tmp/kunit.txt
 # Every suite must have run (a build without them would pass nothing).
-for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_ratelimiter wireguard_rs_peerlookup; do
+for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_session wireguard_rs_ratelimiter wireguard_rs_peerlookup; do
 	if grep -q "^$suite\." /tmp/kunit.txt; then result PASS "kunit: suite $suite ran"
 	else result FAIL "kunit: suite $suite ran"; log_since_start | tail -n 30; fi
 done

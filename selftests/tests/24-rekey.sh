@@ -1,8 +1,10 @@
 #!/bin/sh
 # A real-time rekey: the initiator starts a new handshake once its session
 # is REKEY_AFTER_TIME (120 s) old and it sends again, and traffic flows
-# without a gap through the change of keys. (Expiry at 180 s and key
-# zeroing at 540 s are covered with a fake clock in KUnit.)
+# without a gap through the change of keys. (The session's rules, rekey at
+# 120 s and 2^60 messages, expiry at 180 s, the message limit, are tested
+# with a fake clock in KUnit's wireguard_rs_session; the timer that zeroes
+# the keys after 540 s is not tested.)
 . /tests/lib.sh
 . /tests/tunnel.inc
 load_rs || { result FAIL "rekey: module loads"; exit 1; }
