@@ -209,9 +209,20 @@ pub(crate) struct NodeCaches {
 impl NodeCaches {
     /// Creates the caches (once per module).
     pub(crate) fn new() -> Result<Self> {
+        Self::named(c"wgrs_allowedips_node4", c"wgrs_allowedips_node6")
+    }
+
+    /// Caches of their own for the KUnit suites, which run while the
+    /// module's caches exist (a second cache of the same name warns).
+    #[cfg(any(wgrs_kunit_tests, wgrs_kunit_bench))]
+    pub(crate) fn for_tests() -> Result<Self> {
+        Self::named(c"wgrs_test_allowedips_node4", c"wgrs_test_allowedips_node6")
+    }
+
+    fn named(v4: &'static core::ffi::CStr, v6: &'static core::ffi::CStr) -> Result<Self> {
         Ok(Self {
-            v4: KmemCache::new(c"wgrs_allowedips_node4")?,
-            v6: KmemCache::new(c"wgrs_allowedips_node6")?,
+            v4: KmemCache::new(v4)?,
+            v6: KmemCache::new(v6)?,
         })
     }
 

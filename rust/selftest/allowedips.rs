@@ -129,7 +129,7 @@ mod tests {
     };
 
     fn caches() -> Result<Arc<NodeCaches>> {
-        Ok(Arc::new(NodeCaches::new()?, GFP_KERNEL)?)
+        Ok(Arc::new(NodeCaches::for_tests()?, GFP_KERNEL)?)
     }
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> [u8; 4] {

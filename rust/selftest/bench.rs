@@ -119,7 +119,7 @@ mod allowedips_bench {
 
     #[test]
     fn internet_sized_table() -> Result {
-        let caches = Arc::new(NodeCaches::new()?, GFP_KERNEL)?;
+        let caches = Arc::new(NodeCaches::for_tests()?, GFP_KERNEL)?;
         let (size4, size6) = caches.node_sizes();
         let ps = peers(PEERS)?;
         let t = table(&caches)?;
