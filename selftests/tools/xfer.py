@@ -10,6 +10,10 @@ over UDP, with what arrived checked on the receiving side.
   xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B" once COUNT
                                          arrived or TIMEOUT s passed
   xfer.py udp-send HOST PORT COUNT SIZE  send COUNT numbered datagrams
+  xfer.py udp-echo PORT COUNT            send back the first COUNT datagrams
+  xfer.py udp-rtt HOST PORT COUNT        COUNT request/answer round trips, one
+                                         at a time: print "rtt-us N" (mean), or
+                                         "rtt-us 0" if one was lost (5 s)
   xfer.py icmp-error HOST                what a connected UDP socket to HOST
                                          learns from ICMP errors: the errno
                                          name, or "none"
@@ -104,6 +108,39 @@ def udp_send(host, port, count, size):
             time.sleep(0.01)
 
 
+def udp_echo(port, count):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(port)))
+    print("listening", flush=True)
+    s.settimeout(30)
+    for _ in range(int(count)):
+        try:
+            data, peer = s.recvfrom(65536)
+        except socket.timeout:
+            return
+        s.sendto(data, peer)
+
+
+def udp_rtt(host, port, count):
+    # The mean over many round trips: the guest's clock may tick too
+    # coarsely to time one (ping shows 0.000 ms under emulation).
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.connect((host, int(port)))
+    s.settimeout(5)
+    start = time.monotonic()
+    for i in range(int(count)):
+        s.send(i.to_bytes(4, "big"))
+        try:
+            if s.recv(64) != i.to_bytes(4, "big"):
+                print("rtt-us 0", flush=True)
+                return
+        except (socket.timeout, OSError):
+            print("rtt-us 0", flush=True)
+            return
+    print("rtt-us %d" % ((time.monotonic() - start) * 1e6 / int(count)), flush=True)
+
+
 def icmp_error(host):
     import errno
     s = socket.socket(family(host), socket.SOCK_DGRAM)
@@ -130,4 +167,5 @@ def icmp_error(host):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"tcp-recv": tcp_recv, "tcp-send": tcp_send,
-     "udp-recv": udp_recv, "udp-send": udp_send, "icmp-error": icmp_error}[cmd](*args)
+     "udp-recv": udp_recv, "udp-send": udp_send, "udp-echo": udp_echo,
+     "udp-rtt": udp_rtt, "icmp-error": icmp_error}[cmd](*args)
