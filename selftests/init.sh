@@ -29,6 +29,8 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
 flavor=$(sed -n 's/.*wgrs\.flavor=\([a-z]*\).*/\1/p' /proc/cmdline)
 export WGRS_FLAVOR=$flavor
+# ttyS1 is a terminal: keep wg(8)'s colours out of the results.
+export WG_COLOR_MODE=never
 # lib.sh's result() counts each result into this file.
 export WGRS_COUNT=/tmp/wgrs-results
 . /tests/lib.sh
