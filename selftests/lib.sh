@@ -62,7 +62,9 @@ wait_for() {
 
 # wait_listening FILE: wait until a receiver (xfer.py, wgpkt.py) printed
 # "listening" into FILE. Python starts slowly under emulation on a loaded
-# machine: a sender started before that would be refused.
+# machine: a sender started before that would be refused. Empty FILE
+# before starting the receiver in the background: its shell truncates FILE
+# only when it gets to run, so an old "listening" could still be read.
 wait_listening() {
 	wait_for 120 grep -q listening "$1" && return 0
 	echo "the receiver did not start listening in 120 s:"; cat "$1"

@@ -11,6 +11,7 @@ tunnel_up wireguard-rs || { result FAIL "hostile: topology"; exit 1; }
 $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null || result FAIL "hostile: tunnel up"
 
 # Capture data messages sent to wg2 while pinging, for replays.
+: > /tmp/cap.out  # emptied here: the background shell may truncate it late
 $n0 wgpkt.py capture lo 10002 3 /tmp/data.hex > /tmp/cap.out &
 wait_listening /tmp/cap.out
 $n1 ping -c 5 -i 0.3 192.168.241.2 > /dev/null

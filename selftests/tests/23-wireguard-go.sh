@@ -77,6 +77,7 @@ ip -n ns2 link set wg2 up
 # The debug kernel under emulation is slow: more time for a transfer there.
 tmo=60; [ "$WGRS_FLAVOR" = debug ] && tmo=180
 tcp() { # tcp NS_FROM NS_TO ADDR: 1 MiB, checked by hash on both ends
+	: > /tmp/tcp.recv  # emptied here: the background shell may truncate it late
 	ip netns exec "$2" timeout $tmo xfer.py tcp-recv 5001 > /tmp/tcp.recv 2>&1 &
 	rpid=$!
 	wait_listening /tmp/tcp.recv || { kill $rpid 2>/dev/null; wait $rpid; return 1; }
