@@ -42,7 +42,7 @@ fi
 # netns.sh has without this file.
 cat > /tmp/errtrap.sh <<'EOF'
 set -o errtrace
-trap '__wgrs_rc=$? __wgrs_l=$LINENO; if [[ $BASHPID == "$$" && $0 == */netns.sh ]]; then __wgrs_w=ERR; else __wgrs_w=SUBERR; fi; echo "WGRS-NETNS-$__wgrs_w status $__wgrs_rc at netns.sh line $__wgrs_l${FUNCNAME:+ in ${FUNCNAME[*]} called from lines ${BASH_LINENO[*]}}" >> /tmp/netns-err.log' ERR
+trap '__wgrs_rc=$? __wgrs_l=$LINENO; if [[ $BASHPID == "$$" && $0 == */netns.sh ]]; then __wgrs_w=ERR; else __wgrs_w=SUBERR; fi; echo "WGRS-NETNS-$__wgrs_w status $__wgrs_rc at netns.sh line $__wgrs_l${FUNCNAME:+ in ${FUNCNAME[*]} called from lines ${BASH_LINENO[*]}}" >> /tmp/netns-err.log; if [[ $__wgrs_w == ERR && ! -e /tmp/netns-state.log ]]; then { echo "WGRS-NETNS-STATE now $(date +%s)"; for __wgrs_n in "$netns0" "$netns1" "$netns2"; do ip netns exec "$__wgrs_n" wg show all dump 2>&1 | sed "s/^/WGRS-NETNS-STATE $__wgrs_n /"; done; } > /tmp/netns-state.log 2>&1; fi' ERR
 trap() {
 	if [[ $# == 2 && $2 == EXIT ]]; then builtin trap "builtin trap - ERR; $1" EXIT; else builtin trap "$@"; fi
 }
@@ -58,6 +58,9 @@ echo "WGRS-NETNS-END rc=$rc ${t}s"
 # Every command that failed outside a condition, in order (the first ERR,
 # from the main shell, is where netns.sh stopped).
 [ -f /tmp/netns-err.log ] && cat /tmp/netns-err.log
+# Where it stopped, every device's state (wg show all dump: endpoints,
+# latest handshakes, counters; the keys are the test's own).
+[ -f /tmp/netns-state.log ] && sed 's/\t/ /g' /tmp/netns-state.log
 
 # Drop-in mode must have kept the C driver out, or the run proved nothing.
 if [ "$driver" = rs ] && [ -d /sys/module/wireguard ]; then
