@@ -56,7 +56,6 @@ hs_recent() {
 # tcp_recv PORT: a receiver in the background, ready when this returns.
 tcp_recv() {
 	rm -f /tmp/tcp.recv
-	: > /tmp/tcp.recv  # emptied here: the background shell may truncate it late
 	timeout 120 xfer.py tcp-recv "$1" > /tmp/tcp.recv 2>&1 &
 	wait_for 20 grep -q listening /tmp/tcp.recv || { cat /tmp/tcp.recv; return 1; }
 }

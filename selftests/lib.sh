@@ -60,14 +60,20 @@ wait_for() {
 	return 1
 }
 
-# wait_listening FILE: wait until a receiver (xfer.py, wgpkt.py) printed
-# "listening" into FILE. Python starts slowly under emulation on a loaded
-# machine: a sender started before that would be refused. Empty FILE
-# before starting the receiver in the background: its shell truncates FILE
-# only when it gets to run, so an old "listening" could still be read.
-wait_listening() {
-	wait_for 120 grep -q listening "$1" && return 0
-	echo "the receiver did not start listening in 120 s:"; cat "$1"
+# listen_bg FILE CMD...: start the receiver CMD (xfer.py, wgpkt.py) in the
+# background, its output in FILE, and wait until it printed "listening"
+# there; its pid is then in LISTEN_PID. Python starts slowly under
+# emulation on a loaded machine: a sender started before that would be
+# refused. FILE is emptied first, here: the background shell truncates it
+# only when it gets to run, and an old "listening" must not be read.
+listen_bg() {
+	local f=$1
+	shift
+	: > "$f"
+	"$@" > "$f" 2>&1 &
+	LISTEN_PID=$!
+	wait_for 120 grep -q listening "$f" && return 0
+	echo "the receiver did not start listening in 120 s:"; cat "$f"
 	return 1
 }
 

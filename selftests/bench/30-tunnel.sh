@@ -27,9 +27,7 @@ udp() { # packets per second received, 64-byte payloads, unlimited rate
 }
 rtt() { # microseconds, mean of 500 UDP round trips one at a time (ping's
 	# own figure is 0.000 ms: the guest's clock ticks too coarsely)
-	: > /tmp/echo.out  # emptied here: the background shell may truncate it late
-	$n2 xfer.py udp-echo 5203 500 > /tmp/echo.out &
-	wait_listening /tmp/echo.out > /dev/null || { echo 0; return; }
+	listen_bg /tmp/echo.out $n2 xfer.py udp-echo 5203 500 > /dev/null || { echo 0; return; }
 	$n1 xfer.py udp-rtt 192.168.241.2 5203 500 | awk '{ print $2 + 0 }'
 	wait
 }

@@ -35,9 +35,8 @@ check "tunnel: a 3000-byte ping over IPv6" $n1 ping -c 2 -W 5 -s 3000 fd00::2
 size=4194304
 [ "${WGRS_FLAVOR:-}" = debug ] && size=1048576
 tcp() { # tcp NS_FROM NS_TO ADDR
-	: > /tmp/tcp.recv  # emptied here: the background shell may truncate it late
-	ip netns exec "$2" xfer.py tcp-recv 5001 > /tmp/tcp.recv &
-	wait_listening /tmp/tcp.recv || { kill $! 2>/dev/null; wait; return 1; }
+	listen_bg /tmp/tcp.recv ip netns exec "$2" xfer.py tcp-recv 5001 ||
+		{ kill $LISTEN_PID 2>/dev/null; wait; return 1; }
 	sent=$(ip netns exec "$1" xfer.py tcp-send "$3" 5001 $size 7)
 	wait
 	got=$(sed -n "s/^bytes $size sha256 //p" /tmp/tcp.recv)
@@ -49,9 +48,8 @@ check "tunnel: TCP back over IPv6" tcp ns2 ns1 fd00::1
 # UDP: 500 datagrams of 1000 bytes; at most a few may be lost, none
 # corrupted.
 udp() { # udp NS_FROM NS_TO ADDR
-	: > /tmp/udp.recv  # emptied here: the background shell may truncate it late
-	ip netns exec "$2" xfer.py udp-recv 5002 500 20 > /tmp/udp.recv &
-	wait_listening /tmp/udp.recv || { kill $! 2>/dev/null; wait; return 1; }
+	listen_bg /tmp/udp.recv ip netns exec "$2" xfer.py udp-recv 5002 500 20 ||
+		{ kill $LISTEN_PID 2>/dev/null; wait; return 1; }
 	ip netns exec "$1" xfer.py udp-send "$3" 5002 500 1000
 	wait
 	set -- $(sed -n 's/^datagrams //p' /tmp/udp.recv)

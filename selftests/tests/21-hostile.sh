@@ -11,9 +11,7 @@ tunnel_up wireguard-rs || { result FAIL "hostile: topology"; exit 1; }
 $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null || result FAIL "hostile: tunnel up"
 
 # Capture data messages sent to wg2 while pinging, for replays.
-: > /tmp/cap.out  # emptied here: the background shell may truncate it late
-$n0 wgpkt.py capture lo 10002 3 /tmp/data.hex > /tmp/cap.out &
-wait_listening /tmp/cap.out
+listen_bg /tmp/cap.out $n0 wgpkt.py capture lo 10002 3 /tmp/data.hex
 $n1 ping -c 5 -i 0.3 192.168.241.2 > /dev/null
 wait
 check "hostile: captured data messages to replay" grep -q "captured 3" /tmp/cap.out

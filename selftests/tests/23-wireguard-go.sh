@@ -77,13 +77,11 @@ ip -n ns2 link set wg2 up
 # The debug kernel under emulation is slow: more time for a transfer there.
 tmo=60; [ "$WGRS_FLAVOR" = debug ] && tmo=180
 tcp() { # tcp NS_FROM NS_TO ADDR: 1 MiB, checked by hash on both ends
-	: > /tmp/tcp.recv  # emptied here: the background shell may truncate it late
-	ip netns exec "$2" timeout $tmo xfer.py tcp-recv 5001 > /tmp/tcp.recv 2>&1 &
-	rpid=$!
-	wait_listening /tmp/tcp.recv || { kill $rpid 2>/dev/null; wait $rpid; return 1; }
+	listen_bg /tmp/tcp.recv ip netns exec "$2" timeout $tmo xfer.py tcp-recv 5001 ||
+		{ kill $LISTEN_PID 2>/dev/null; wait $LISTEN_PID; return 1; }
 	start=$(date +%s)
 	sent=$(ip netns exec "$1" timeout $tmo xfer.py tcp-send "$3" 5001 1048576 $$ 2>&1)
-	wait $rpid
+	wait $LISTEN_PID
 	got=$(sed -n 's/^bytes 1048576 sha256 //p' /tmp/tcp.recv)
 	[ -n "$got" ] && [ "sha256 $got" = "$sent" ] || {
 		echo "after $(($(date +%s) - start)) s (timeout $tmo s):"
