@@ -66,12 +66,17 @@ use crate::receive::{
     HandshakeJob,
     RxPacket, //
 };
+use crate::routing::{
+    PeerSelect,
+    SourceCheck, //
+};
 use crate::send::TxBatch;
 use crate::socket::Sockets;
 use core::sync::atomic::{
     AtomicIsize,
     AtomicU32,
     AtomicU64,
+    AtomicU8,
     Ordering::Relaxed, //
 };
 use kernel::{
@@ -238,6 +243,11 @@ pub(crate) struct Wg {
     /// Mark put on outgoing UDP packets; 0 for none (set under the update
     /// lock, read when sending).
     fwmark: AtomicU32,
+    /// How outgoing packets find their peer ([`PeerSelect`] as a `u8`; set
+    /// under the update lock, read per packet).
+    peer_select: AtomicU8,
+    /// Which inner sources are accepted ([`SourceCheck`] as a `u8`).
+    source_check: AtomicU8,
     /// The bound sockets, while the device is up.
     pub(crate) sockets: RcuBox<Sockets>,
     wqs: RcuBox<Arc<Workqueues>>,
@@ -257,6 +267,26 @@ impl Wg {
     /// The mark for outgoing packets.
     pub(crate) fn fwmark(&self) -> u32 {
         self.fwmark.load(Relaxed)
+    }
+
+    /// How outgoing packets find their peer.
+    pub(crate) fn peer_select(&self) -> PeerSelect {
+        PeerSelect::from_u8(self.peer_select.load(Relaxed)).unwrap_or(PeerSelect::AllowedIps)
+    }
+
+    /// Which inner sources are accepted from a peer.
+    pub(crate) fn source_check(&self) -> SourceCheck {
+        SourceCheck::from_u8(self.source_check.load(Relaxed)).unwrap_or(SourceCheck::AllowedIps)
+    }
+
+    /// Sets how outgoing packets find their peer (under the update lock).
+    pub(crate) fn set_peer_select(&self, _cfg: &mut Config, mode: PeerSelect) {
+        self.peer_select.store(mode as u8, Relaxed);
+    }
+
+    /// Sets which inner sources are accepted (under the update lock).
+    pub(crate) fn set_source_check(&self, _cfg: &mut Config, mode: SourceCheck) {
+        self.source_check.store(mode as u8, Relaxed);
     }
 
     /// The handshake rate limiter.
@@ -549,6 +579,8 @@ impl LinkDriver for Device {
                     ),
                     creating_net <- CreatingNet::new(link_net, Wg::creating_net_exit),
                     fwmark: AtomicU32::new(0),
+                    peer_select: AtomicU8::new(PeerSelect::AllowedIps as u8),
+                    source_check: AtomicU8::new(SourceCheck::AllowedIps as u8),
                     sockets: RcuBox::new(),
                     wqs: RcuBox::new(),
                     encrypt_queue,

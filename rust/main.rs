@@ -25,6 +25,8 @@ mod peerlookup;
 mod queueing;
 mod ratelimiter;
 mod receive;
+mod routing;
+mod routing_netlink;
 // The KUnit suites, only in a build that asks for them (`WGRS_KUNIT=tests`
 // or `bench`, see `Kbuild`): the module a user loads carries no test code.
 #[cfg(any(wgrs_kunit_tests, wgrs_kunit_bench))]
@@ -58,8 +60,9 @@ const KIND: &core::ffi::CStr = c"wireguard-rs";
 const DROP_IN_KIND: &core::ffi::CStr = c"wireguard";
 
 struct WireGuardRs {
-    // Field order is drop order: the family goes first so no request can
+    // Field order is drop order: the families go first so no request can
     // reach a device while the link kinds tear devices down.
+    _routing_family: FamilyRegistration,
     _family: FamilyRegistration,
     _drop_in: Option<LinkKind<Device>>,
     _kind: LinkKind<Device>,
@@ -104,6 +107,9 @@ impl kernel::Module for WireGuardRs {
                     pr_err!("cannot register generic netlink family 'wireguard': {:?}\n", e);
                 }
             })?;
+        let routing_family = routing_netlink::ROUTING_FAMILY.register().inspect_err(|e| {
+            pr_err!("cannot register generic netlink family 'wireguard-rs': {:?}\n", e);
+        })?;
         pr_info!(
             "WireGuard (Rust) loaded: link kind 'wireguard-rs'{}\n",
             if drop_in.is_some() {
@@ -113,6 +119,7 @@ impl kernel::Module for WireGuardRs {
             }
         );
         Ok(WireGuardRs {
+            _routing_family: routing_family,
             _family: family,
             _drop_in: drop_in,
             _kind: kind,

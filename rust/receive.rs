@@ -48,6 +48,7 @@ use crate::queueing::{
     JobState, //
 };
 use crate::ratelimiter::SourceIp;
+use crate::routing;
 use crate::socket;
 use crate::timers;
 use core::sync::atomic::Ordering::Relaxed;
@@ -300,18 +301,20 @@ fn consume_data_done(
     if !skb.trim(len) {
         return;
     }
-    // The source must be one the peer is allowed to send from.
-    let h = skb.head();
-    let routed = if proto == ETH_P_IP {
-        h.get(12..16)
-            .and_then(|a| a.try_into().ok())
-            .and_then(|a| peer.device.allowedips().lookup_v4(&g, a))
-    } else {
-        h.get(8..24)
-            .and_then(|a| a.try_into().ok())
-            .and_then(|a| peer.device.allowedips().lookup_v6(&g, a))
-    };
-    if !routed.is_some_and(|p| core::ptr::eq(p, peer)) {
+    // The source must be one the peer is allowed to send from (by the
+    // device's source-check mode; the C driver's check by default).
+    let allowed = routing::inner_source(&skb, proto).is_some_and(|src| {
+        routing::source_allowed(
+            peer.device.source_check(),
+            peer.device.allowedips(),
+            &g,
+            dev,
+            &mut skb,
+            src,
+            peer,
+        )
+    });
+    if !allowed {
         dev.count_rx_frame_error();
         return;
     }

@@ -47,6 +47,10 @@ use crate::queueing::{
     Job,
     JobState, //
 };
+use crate::routing::{
+    self,
+    Addr, //
+};
 use crate::socket;
 use crate::timers;
 use core::sync::atomic::Ordering::Relaxed;
@@ -63,33 +67,30 @@ pub(crate) struct TxBatch {
 
 /// The destination address of an IP packet at the start of `skb`, for
 /// its AllowedIPs lookup.
-enum Dst {
-    V4([u8; 4]),
-    V6([u8; 16]),
-}
-
-fn destination(skb: &SkBuff) -> Option<Dst> {
+fn destination(skb: &SkBuff) -> Option<Addr> {
     let h = skb.head();
     match skb.protocol() {
-        ETH_P_IP => Some(Dst::V4(h.get(16..20)?.try_into().ok()?)),
-        ETH_P_IPV6 => Some(Dst::V6(h.get(24..40)?.try_into().ok()?)),
+        ETH_P_IP => Some(Addr::V4(h.get(16..20)?.try_into().ok()?)),
+        ETH_P_IPV6 => Some(Addr::V6(h.get(24..40)?.try_into().ok()?)),
         _ => None,
     }
 }
 
 /// `ndo_start_xmit` (the C driver's `wg_xmit`), with bottom halves off.
-pub(crate) fn xmit(wg: &Arc<Wg>, dev: &NetDevice, skb: SkBuff) {
-    if !skb.protocol_matches_header() {
+pub(crate) fn xmit(wg: &Arc<Wg>, dev: &NetDevice, mut skb: SkBuff) {
+    // A packet whose protocol is not its IP header's (an eBPF redirect from
+    // an Ethernet device, an AF_PACKET send with protocol 0) is repaired
+    // from the header at its start; the C driver drops it. What is no IP
+    // packet is still dropped.
+    if !skb.protocol_matches_header() && !skb.fix_l3_protocol() {
         dev.count_tx_error();
         return;
     }
     let peer = {
         let g = ReadGuard::new();
-        let found = match destination(&skb) {
-            Some(Dst::V4(a)) => wg.allowedips().lookup_v4(&g, a),
-            Some(Dst::V6(a)) => wg.allowedips().lookup_v6(&g, a),
-            None => None,
-        };
+        let found = destination(&skb).and_then(|dst| {
+            routing::select_peer(wg.peer_select(), wg.allowedips(), &g, dev, &skb, dst)
+        });
         found.map(Peer::to_arc)
     };
     let Some(peer) = peer else {

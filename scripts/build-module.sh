@@ -19,7 +19,7 @@ case $variant in ""|tests|bench) ;; *) echo "build-module: unknown variant '$var
 out=${WGRS_WORK:-$WGRS_CACHE}/module/$tag${variant:+-$variant}
 mkdir -p "$out"
 # Copy the module sources, keeping mtimes so unchanged files do not rebuild.
-(cd "$here" && tar cf - Kbuild rust shims) | (cd "$out" && tar xpf -)
+(cd "$here" && tar cf - Kbuild rust shims Documentation/netlink/specs) | (cd "$out" && tar xpf -)
 # Drop sources that no longer exist in the checkout.
 (cd "$out" && find rust shims -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) | while read -r f; do
 	[ -e "$here/$f" ] || rm -f "$f"; done)

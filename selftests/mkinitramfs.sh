@@ -84,6 +84,9 @@ cp -r "/$dist/yaml" "$root/$dist/"
 ksrc=$(readlink -f "$kdir/source")
 cp -r "$ksrc/tools/net/ynl/pyynl/cli.py" "$ksrc/tools/net/ynl/pyynl/lib" "$root/ynl/"
 cp "$ksrc/Documentation/netlink/specs/wireguard.yaml" "$root/ynl/"
+# Our own family's spec (for the YNL client) and the command over it.
+cp "$here/../Documentation/netlink/specs/wireguard-rs.yaml" "$root/ynl/"
+cp "$here/../tools/wgrs" "$root/usr/bin/wgrs"
 
 set -- "${modules[@]}"
 while [ $# -gt 0 ]; do

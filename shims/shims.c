@@ -183,6 +183,20 @@ void wgrs_genl_set_err_msg(struct genl_info *info, const char *msg)
 		info->extack->_msg = msg;
 }
 
+/* The device of @net with the lowest index >= *@ifindex, held, with its
+ * index in *@ifindex; NULL when there is none. */
+struct net_device *wgrs_dev_get_next(struct net *net, unsigned long *ifindex)
+{
+	struct net_device *dev;
+
+	rcu_read_lock();
+	dev = xa_find(&net->dev_by_index, ifindex, ULONG_MAX, XA_PRESENT);
+	if (dev)
+		dev_hold(dev);
+	rcu_read_unlock();
+	return dev;
+}
+
 unsigned int wgrs_skb_len(const struct sk_buff *skb)
 {
 	return skb->len;

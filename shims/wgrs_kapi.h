@@ -54,6 +54,7 @@
 #include <net/udp.h>
 
 #include "../generated/netlink.h"
+#include "../generated/wgrs_netlink.h"
 
 /* Constants bindgen cannot see through macros. */
 static const unsigned int WGRS_NLM_F_MULTI = NLM_F_MULTI;
@@ -97,6 +98,7 @@ int wgrs_nla_len(const struct nlattr *nla);
 void *wgrs_nla_data(const struct nlattr *nla);
 void wgrs_genl_set_err_msg(struct genl_info *info, const char *msg);
 unsigned int wgrs_skb_len(const struct sk_buff *skb);
+struct net_device *wgrs_dev_get_next(struct net *net, unsigned long *ifindex);
 
 /* crypto and time */
 void wgrs_blake2s_init(struct blake2s_ctx *ctx, size_t outlen);
@@ -212,6 +214,23 @@ void wgrs_skb_source6(const struct sk_buff *skb, struct in6_addr *saddr, struct 
 		      __be16 *sport, u32 *scope_id);
 bool wgrs_skb_udp_payload(struct sk_buff *skb, unsigned int min_len);
 bool wgrs_skb_protocol_matches(const struct sk_buff *skb);
+
+/* route.c: route gateways, the route back to a source, L3 protocol */
+enum {
+	WGRS_GW_NONE = 0,
+	WGRS_GW_ONLINK = 1,
+	WGRS_GW_V4 = 2,
+	WGRS_GW_V6 = 3,
+};
+struct wgrs_gateway {
+	u32 kind;
+	u8 addr[16];
+};
+void wgrs_skb_route_gateway(const struct sk_buff *skb, const struct net_device *dev,
+			    struct wgrs_gateway *gw);
+int wgrs_skb_route_back(struct sk_buff *skb, struct net_device *dev,
+			struct wgrs_gateway *gws, int max);
+bool wgrs_skb_fix_l3_protocol(struct sk_buff *skb);
 
 /* sched.c: bottom-half locks, NAPI, timers, workqueues, CPUs */
 void wgrs_spin_lock_bh(spinlock_t *lock);

@@ -93,20 +93,65 @@ impl Family {
             // The bitfield layout is not the one `const_new` assumed.
             return Err(EINVAL);
         }
-        // SAFETY: the family is fully initialised (type invariant) and
-        // static, so it outlives its registration.
-        to_result(unsafe { b::genl_register_family(self.as_raw()) })?;
-        // INVARIANT: registered just above.
-        Ok(FamilyRegistration(self))
+        register(self)
     }
 }
 
-/// A registered [`Family`]; unregisters it when dropped.
+/// A generic netlink family: ours to register and to put in messages.
+///
+/// # Safety
+///
+/// `as_raw` must return the same fully initialised `genl_family`, valid for
+/// the `'static` lifetime, that only the genetlink core writes once
+/// registered.
+pub(crate) unsafe trait GenlFamily: Sync {
+    /// The family.
+    fn as_raw(&self) -> *mut b::genl_family;
+}
+
+// SAFETY: the family is built whole at compile time and lives in a static
+// (type invariant of `Family`; `register` takes `&'static self`).
+unsafe impl GenlFamily for Family {
+    fn as_raw(&self) -> *mut b::genl_family {
+        Family::as_raw(self)
+    }
+}
+
+/// The family `wireguard-rs` (our routing settings), defined whole in C by
+/// the code generated from `Documentation/netlink/specs/wireguard-rs.yaml`
+/// (`generated/wgrs_netlink.c`): name, version, `netnsok`, parallel ops,
+/// the ops table and its policies.
+pub(crate) struct RoutingFamily;
+
+// SAFETY: the generated family is a C global of the module, complete at
+// load time; only the genetlink core writes it (at registration).
+unsafe impl GenlFamily for RoutingFamily {
+    fn as_raw(&self) -> *mut b::genl_family {
+        &raw mut b::wireguard_rs_nl_family
+    }
+}
+
+impl RoutingFamily {
+    /// Registers the family (`EEXIST` if a family of its name is there).
+    pub(crate) fn register(&'static self) -> Result<FamilyRegistration> {
+        register(self)
+    }
+}
+
+fn register(family: &'static dyn GenlFamily) -> Result<FamilyRegistration> {
+    // SAFETY: the family is fully initialised and static (`GenlFamily`'s
+    // contract), so it outlives its registration.
+    to_result(unsafe { b::genl_register_family(family.as_raw()) })?;
+    // INVARIANT: registered just above.
+    Ok(FamilyRegistration(family))
+}
+
+/// A registered family; unregisters it when dropped.
 ///
 /// # Invariants
 ///
 /// `0` is registered while this value exists.
-pub(crate) struct FamilyRegistration(&'static Family);
+pub(crate) struct FamilyRegistration(&'static dyn GenlFamily);
 
 impl Drop for FamilyRegistration {
     fn drop(&mut self) {
@@ -339,7 +384,7 @@ impl<'a> Iterator for NestedIter<'a> {
 ///
 /// # Invariants
 ///
-/// Wraps the callback of a genetlink dump of the `wireguard` family, with
+/// Wraps the callback of a genetlink dump of one of our families, with
 /// its request parsed by the op's policy; `args[0]` is zero or holds a
 /// device reference given up by [`NetDeviceRef::into_raw`].
 pub(crate) struct Dump<'a>(&'a mut b::netlink_callback);
@@ -428,7 +473,7 @@ impl MsgBuf<'_> {
     pub(crate) fn put_dump_header(
         &mut self,
         dump: &mut Dump<'_>,
-        family: &'static Family,
+        family: &'static dyn GenlFamily,
         cmd: u8,
     ) -> Result<MsgHdr> {
         // SAFETY: skb, callback and family are valid; the family is registered
@@ -537,7 +582,7 @@ impl MsgBuf<'_> {
 ///
 /// # Invariants
 ///
-/// Wraps the `genl_info` of a `do` op of the `wireguard` family, whose
+/// Wraps the `genl_info` of a `do` op of one of our families, whose
 /// attributes were parsed by the op's policy, valid for `'a`.
 pub(crate) struct Request<'a>(&'a mut b::genl_info);
 
@@ -698,7 +743,79 @@ macro_rules! wireguard_genl_entry_points {
 }
 pub(crate) use wireguard_genl_entry_points;
 
-/// The C types of the entry points' arguments, for the macro above.
+/// The handlers of the `wireguard-rs` family's operations, as our spec
+/// names them (`get-device` as a dump without start or done steps,
+/// `set-device` as a do). Instantiated with [`routing_genl_entry_points!`].
+pub(crate) trait RoutingOps {
+    /// `get-device`, one dump part: fill `msg`; returns 0 when done, or
+    /// the bytes written when more parts follow.
+    fn get_device_dump(dump: &mut Dump<'_>, msg: &mut MsgBuf<'_>) -> Result<i32>;
+    /// `set-device`.
+    fn set_device(req: &mut Request<'_>) -> Result;
+}
+
+/// # Safety
+///
+/// As for [`call_get_device_dump`].
+pub(crate) unsafe fn call_routing_dump<T: RoutingOps>(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> c_int {
+    let Some(skb) = NonNull::new(skb) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: the caller passes a valid callback, exclusively ours for the call.
+    let mut dump = Dump(unsafe { &mut *cb });
+    // INVARIANT: the core hands us this part's output buffer for the call.
+    let mut msg = MsgBuf {
+        skb,
+        _p: PhantomData,
+    };
+    errno(T::get_device_dump(&mut dump, &mut msg))
+}
+
+/// # Safety
+///
+/// As for [`call_set_device`].
+pub(crate) unsafe fn call_routing_set<T: RoutingOps>(info: *mut b::genl_info) -> c_int {
+    // SAFETY: the caller passes a valid request, exclusively ours for the call.
+    let mut req = Request(unsafe { &mut *info });
+    errno(T::set_device(&mut req).map(|()| 0))
+}
+
+/// Defines the `extern "C"` functions that the ops table generated from our
+/// spec (`generated/wgrs_netlink.c`) calls, forwarding each to the
+/// [`RoutingOps`] implementation `$ops`. Use it once, in the driver.
+macro_rules! routing_genl_entry_points {
+    ($ops:ty) => {
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wgrs_ext_get_device_dumpit(
+            skb: *mut $crate::kapi::genl::RawSkb,
+            cb: *mut $crate::kapi::genl::RawCallback,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid buffer and callback for the call.
+            unsafe { $crate::kapi::genl::call_routing_dump::<$ops>(skb, cb) }
+        }
+
+        /// # Safety
+        ///
+        /// Called only by the genetlink core, through the generated ops table.
+        #[no_mangle]
+        unsafe extern "C" fn wgrs_ext_set_device_doit(
+            _skb: *mut $crate::kapi::genl::RawSkb,
+            info: *mut $crate::kapi::genl::RawInfo,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: the core passes a valid request for the call.
+            unsafe { $crate::kapi::genl::call_routing_set::<$ops>(info) }
+        }
+    };
+}
+pub(crate) use routing_genl_entry_points;
+
+/// The C types of the entry points' arguments, for the macros above.
 pub(crate) type RawCallback = b::netlink_callback;
 /// See [`RawCallback`].
 pub(crate) type RawSkb = b::sk_buff;

@@ -267,6 +267,19 @@ impl NetDeviceRef {
         NonNull::new(dev).map(Self)
     }
 
+    /// The device of `net` with the lowest index at or above `*ifindex`
+    /// (for walking a namespace's devices in index order); `*ifindex` is
+    /// set to its index.
+    pub(crate) fn get_next(net: &Net, ifindex: &mut u64) -> Option<Self> {
+        let mut i = kernel::ffi::c_ulong::try_from(*ifindex).ok()?;
+        // SAFETY: `net` is valid; the shim returns a held device or null.
+        let dev = unsafe { b::wgrs_dev_get_next(net.as_raw(), &mut i) };
+        // INVARIANT: a non-null result carries a reference for us.
+        let dev = NonNull::new(dev).map(Self)?;
+        *ifindex = u64::try_from(i).unwrap_or(u64::MAX);
+        Some(dev)
+    }
+
     /// Looks up a device by name in `net`.
     pub(crate) fn get_by_name(net: &Net, name: &CStr) -> Option<Self> {
         // SAFETY: `net` is valid and `name` is NUL-terminated.

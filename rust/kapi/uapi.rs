@@ -40,3 +40,13 @@ pub(crate) use super::bindings::{
 
 /// The family's name (`WG_GENL_NAME`).
 pub(crate) const WG_GENL_NAME: &core::ffi::CStr = c"wireguard";
+
+/// Our own family `wireguard-rs` (`Documentation/netlink/specs/wireguard-rs.yaml`,
+/// through the uapi header generated from it): attributes and commands.
+pub(crate) use super::bindings::{
+    WIREGUARD_RS_A_DEVICE_IFINDEX,
+    WIREGUARD_RS_A_DEVICE_IFNAME,
+    WIREGUARD_RS_A_DEVICE_PEER_SELECT,
+    WIREGUARD_RS_A_DEVICE_SOURCE_CHECK,
+    WIREGUARD_RS_CMD_GET_DEVICE, //
+};
