@@ -74,8 +74,8 @@ void wgrs_skb_route_gateway(const struct sk_buff *skb, const struct net_device *
 /*
  * The route back to the source of a received IPv4 packet (at skb->data), as
  * a reply from this host would take it: destination the packet's source,
- * source its destination, its mark and protocol, in @dev's L3 domain, with
- * the policy rules. Fills @gws with the paths of that route that leave
+ * source its destination, its mark and protocol, from this host (iif lo, as
+ * an output lookup), in @dev's L3 domain, with the policy rules. Fills @gws with the paths of that route that leave
  * through @dev (all of them for a multipath route, up to @max) and returns
  * their number; 0 when there is no unicast route or none through @dev.
  */
@@ -86,6 +86,7 @@ static int wgrs_route_back4(struct sk_buff *skb, struct net_device *dev,
 	struct flowi4 fl4 = {
 		.daddr = iph->saddr,
 		.saddr = iph->daddr,
+		.flowi4_iif = LOOPBACK_IFINDEX,
 		.flowi4_mark = skb->mark,
 		.flowi4_proto = iph->protocol,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
