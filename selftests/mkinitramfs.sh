@@ -100,7 +100,15 @@ cp "$here/init.sh" "$root/init"
 cp "$here/lib.sh" "$root/tests/lib.sh"
 cp "$here/kernel-reports.txt" "$root/tests/kernel-reports.txt"
 cp "$here/tunnel.sh" "$root/tests/tunnel.inc"
-cp "$here/tools/xfer.py" "$here/tools/wgpkt.py" "$root/usr/bin/"
+cp "$here/tools/xfer.py" "$here/tools/wgpkt.py" "$here/tools/l3send.py" "$root/usr/bin/"
+# The eBPF programs of tests/27-l3-redirect.sh, built here (the guest has no
+# compiler), and tc to attach one of them.
+mkdir -p "$root/bpf"
+for prog in "$here"/bpf/*.c; do
+	clang-19 -O2 -g -Wall -Werror -target bpf -I/usr/include/x86_64-linux-gnu \
+		-c "$prog" -o "$root/bpf/$(basename "${prog%.c}").o"
+done
+copy_bin "$(command -v tc)" usr/sbin/tc
 case $mode in
 demo) cp "$here/demo.sh" "$root/tests/";;
 bench)
