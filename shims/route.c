@@ -109,7 +109,18 @@ static int wgrs_route_back4(struct sk_buff *skb, struct net_device *dev,
 	return found;
 }
 
-/* The same for IPv6 (one path: the one the lookup selects). */
+/* One IPv6 path, if it leaves through @dev. */
+static int wgrs_gw_from_nh6(struct wgrs_gateway *gw, const struct fib6_nh *nh,
+			    const struct net_device *dev)
+{
+	if (nh->fib_nh_dev != dev || (nh->fib_nh_flags & RTNH_F_DEAD))
+		return 0;
+	wgrs_gw_from_nhc(gw, &nh->nh_common);
+	return 1;
+}
+
+/* The same for IPv6. For a multipath route (siblings, not a nexthop
+ * object) every path, as for IPv4; else the path the lookup selected. */
 static int wgrs_route_back6(struct sk_buff *skb, struct net_device *dev,
 			    struct wgrs_gateway *gws, int max)
 {
@@ -120,6 +131,7 @@ static int wgrs_route_back6(struct sk_buff *skb, struct net_device *dev,
 		.flowi6_mark = skb->mark,
 		.flowi6_proto = ip6h->nexthdr,
 	};
+	const struct fib6_info *from, *sibling;
 	struct dst_entry *dst;
 	const struct rt6_info *rt;
 	int found = 0;
@@ -128,10 +140,22 @@ static int wgrs_route_back6(struct sk_buff *skb, struct net_device *dev,
 		return 0;
 	fl6.flowi6_l3mdev = l3mdev_master_ifindex_rcu(dev);
 	dst = ip6_route_output(dev_net(dev), NULL, &fl6);
-	if (dst->error || dst->dev != dev)
+	if (dst->error)
 		goto out;
 	rt = dst_rt6_info(dst);
 	if (rt->rt6i_flags & (RTF_REJECT | RTF_LOCAL | RTF_ANYCAST))
+		goto out;
+	from = rcu_dereference(rt->from);
+	if (from && !from->nh && READ_ONCE(from->fib6_nsiblings)) {
+		found += wgrs_gw_from_nh6(&gws[found], from->fib6_nh, dev);
+		list_for_each_entry_rcu(sibling, &from->fib6_siblings, fib6_siblings) {
+			if (found >= max)
+				break;
+			found += wgrs_gw_from_nh6(&gws[found], sibling->fib6_nh, dev);
+		}
+		goto out;
+	}
+	if (dst->dev != dev)
 		goto out;
 	memset(&gws[0], 0, sizeof(gws[0]));
 	if (rt->rt6i_flags & RTF_GATEWAY) {
