@@ -2,8 +2,9 @@
 # A routing daemon's churn under peer-select route-gateway: 10,000 routes
 # via peers (10.100.0.0/24 .. 10.139.15.0/24) added, moved to the other
 # peer, moved again (every other one back), and removed, with `ip -batch`,
-# on n1, while two continuous UDP flows run to prefixes whose routes never
-# change (10.50.0.0/24 via n2, 10.51.0.0/24 via n3). Not one datagram of
+# on n1, then three more rounds of that, while two continuous UDP flows
+# run to prefixes whose routes never change (10.50.0.0/24 via n2,
+# 10.51.0.0/24 via n3). Not one datagram of
 # those flows may be lost or refused, the churned routes must take effect
 # (a churned prefix's datagrams reach the peer its route names after each
 # phase, and none after removal) and the device's AllowedIPs stay exactly
@@ -14,12 +15,15 @@
 # tunnel addresses 10.0.0.N/32, fd00::N/128.
 #
 # The debug kernel (10 to 50 times slower under emulation) churns 2,000
-# routes instead of 10,000; the results' names say how many.
+# routes instead of 10,000, with one more round instead of three; the
+# results' names say how many.
 . /tests/lib.sh
 T=route-churn
 NODES="1 2 3"
 R=10000
-[ "${WGRS_FLAVOR:-}" = debug ] && R=2000
+# Rounds of the four batches after the checked one, for longer churn.
+MORE=3
+[ "${WGRS_FLAVOR:-}" = debug ] && R=2000 MORE=1
 
 head -c 1 /dev/random > /dev/null
 
@@ -228,6 +232,15 @@ probe "$T: ... an odd one via n3" 10.100.1.1 p-mix1 "n2:0 n3:5"
 check "$T: $R routes removed" batch /tmp/del.batch
 check_eq "$T: ... none left" "0 0" "$(churned)"
 probe "$T: ... the removed prefix reaches no peer" 10.100.0.1 p-del "n2:0 n3:0"
+more() {
+	local n
+	for n in $(seq $MORE); do
+		for b in add move mix del; do batch /tmp/$b.batch || { echo "round $n: $b failed"; return 1; }
+		done
+	done
+}
+check "$T: $MORE more rounds of adding, moving and removing them" more
+check_eq "$T: ... none left" "0 0" "$(churned)"
 echo "    churn of $R routes took $(($(date +%s) - t0)) s:" $(cat /tmp/batch-times)
 sleep 2
 touch /tmp/stop
