@@ -23,11 +23,11 @@ topo() { # topo KIND
 	ip -n ns0 link add wg2 type "$1" || return 1
 	ip -n ns0 link set wg1 netns ns1
 	ip -n ns0 link set wg2 netns ns2
-	[ -e /tmp/k1 ] || { wg genkey > /tmp/k1; wg genkey > /tmp/k2; }
-	$n1 wg set wg1 private-key /tmp/k1 listen-port 10001 peer "$(wg pubkey < /tmp/k2)" \
+	[ -e /tmp/l3k2 ] || { wg genkey > /tmp/l3k1; wg genkey > /tmp/l3k2; }
+	$n1 wg set wg1 private-key /tmp/l3k1 listen-port 10001 peer "$(wg pubkey < /tmp/l3k2)" \
 		allowed-ips 192.168.241.2/32,fd00::2/128 endpoint 127.0.0.1:10002
 	# The peer accepts the sources of the redirected packets.
-	$n2 wg set wg2 private-key /tmp/k2 listen-port 10002 peer "$(wg pubkey < /tmp/k1)" \
+	$n2 wg set wg2 private-key /tmp/l3k2 listen-port 10002 peer "$(wg pubkey < /tmp/l3k1)" \
 		allowed-ips 192.168.241.1/32,fd00::1/128,10.9.0.0/24,fd09::/64 endpoint 127.0.0.1:10001
 	ip -n ns1 addr add 192.168.241.1/24 dev wg1
 	ip -n ns1 addr add fd00::1/64 dev wg1
