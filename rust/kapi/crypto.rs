@@ -65,6 +65,34 @@ pub(crate) fn chacha20poly1305_seal(
     true
 }
 
+/// ChaCha20-Poly1305 encryption in place: the first `buf.len() - 16` bytes
+/// are encrypted where they are and the tag is written into the last 16.
+/// Returns `false` (writing nothing) if `buf` is shorter than a tag.
+#[must_use]
+#[cfg_attr(
+    not(wgrs_kunit_bench),
+    expect(dead_code, reason = "only the cipher benchmark encrypts flat buffers")
+)]
+pub(crate) fn chacha20poly1305_seal_in_place(
+    buf: &mut [u8],
+    ad: &[u8],
+    nonce: u64,
+    key: &[u8; KEY_LEN],
+) -> bool {
+    let Some(len) = buf.len().checked_sub(AUTHTAG_LEN) else {
+        return false;
+    };
+    let p = buf.as_mut_ptr();
+    // SAFETY: `p` is valid for `len + 16` bytes; the library reads the
+    // plaintext and writes the ciphertext over it in one forward pass (the
+    // same buffer as source and destination is allowed), then writes the
+    // tag at `p + len`, still inside `buf`.
+    unsafe {
+        b::chacha20poly1305_encrypt(p, p, len, ad.as_ptr(), ad.len(), nonce, key.as_ptr())
+    };
+    true
+}
+
 /// ChaCha20-Poly1305 decryption of `src` (ciphertext and tag) into `dst`,
 /// which must be `src.len() - AUTHTAG_LEN` bytes. Returns `false` if the
 /// lengths are wrong or authentication fails (then `dst` is unspecified).

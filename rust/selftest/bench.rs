@@ -209,3 +209,54 @@ mod allowedips_bench {
         Ok(())
     }
 }
+
+#[kunit_tests(wgrs_bench_cipher)]
+mod cipher_bench {
+    use crate::kapi::crypto::{
+        chacha20poly1305_seal_in_place,
+        AUTHTAG_LEN, //
+    };
+    use crate::kapi::time::boottime_coarse_ns;
+    use kernel::prelude::*;
+
+    /// The tunnel's MTU: a full inner packet.
+    const PACKET: usize = 1420;
+    /// How long to encrypt for (the clock is coarse: jiffies).
+    const RUN_NS: u64 = 500_000_000;
+
+    /// The speed limit the cipher sets: MTU-sized packets encrypted in
+    /// place, one after another, by the kernel's ChaCha20-Poly1305 on the
+    /// one CPU this test runs on (no other work is queued on it).
+    #[test]
+    fn chacha20poly1305_one_cpu() -> Result {
+        let mut buf = KVec::with_capacity(PACKET + AUTHTAG_LEN, GFP_KERNEL)?;
+        for i in 0..PACKET + AUTHTAG_LEN {
+            buf.push(i as u8, GFP_KERNEL)?;
+        }
+        let key = [7u8; 32];
+        let ad = [1u8; 16];
+        let mut packets = 0u64;
+        let t0 = boottime_coarse_ns();
+        let mut t1 = t0;
+        while t1 - t0 < RUN_NS {
+            for _ in 0..64 {
+                assert!(chacha20poly1305_seal_in_place(&mut buf, &ad, packets, &key));
+                packets += 1;
+            }
+            t1 = boottime_coarse_ns();
+        }
+        let bytes = packets * PACKET as u64;
+        // Bytes per microsecond are MB/s.
+        let us = ((t1 - t0) / 1000).max(1);
+        pr_info!(
+            "bench: chacha20poly1305-1cpu MB/s={}.{} ({} packets of {} bytes in {} ms)\n",
+            bytes / us,
+            (bytes * 10 / us) % 10,
+            packets,
+            PACKET,
+            (t1 - t0) / 1_000_000
+        );
+        assert!(packets > 0);
+        Ok(())
+    }
+}
