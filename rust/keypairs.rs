@@ -14,10 +14,6 @@
 
 use crate::cookie::has_expired;
 use crate::counter::ReplayCounter;
-use crate::kapi::sync::{
-    new_spinlock_bh,
-    SpinLockBh, //
-};
 use crate::messages::{
     KEEPALIVE_TIMEOUT,
     NOISE_SYMMETRIC_KEY_LEN,
@@ -38,8 +34,12 @@ use core::sync::atomic::{
     Ordering::Relaxed, //
 };
 use kernel::{
+    new_spinlock,
     prelude::*,
-    sync::Arc, //
+    sync::{
+        Arc,
+        SpinLock, //
+    },
 };
 
 /// Keypairs that left all slots.
@@ -136,11 +136,18 @@ pub(crate) struct Session {
     receiving: Key,
     receiving_birthdate: u64,
     receiving_valid: AtomicBool,
-    /// The replay window of what we received.
+    /// The replay window of what we received. Taken only by its peer's
+    /// NAPI poll (softirq context, one CPU at a time), so a plain spinlock.
     #[pin]
-    replay: SpinLockBh<ReplayCounter>,
+    replay: SpinLock<ReplayCounter>,
+    /// The window reached `REJECT_AFTER_MESSAGES` (read by the decryption
+    /// workers without the window's lock, as the C driver reads it).
+    replay_exhausted: AtomicBool,
     /// Whether we initiated the handshake that made it.
     pub(crate) i_am_the_initiator: bool,
+    /// Not yet confirmed by data from the initiator (we responded): only
+    /// then can receiving on it move it out of `next`. Cleared once it has.
+    unconfirmed: AtomicBool,
     /// The peer's index, put in every message we send.
     pub(crate) remote_index: u32,
     /// Our index, in every message we receive.
@@ -158,8 +165,10 @@ impl Session {
             receiving: keys.receiving,
             receiving_birthdate: now_ns,
             receiving_valid: AtomicBool::new(true),
-            replay <- new_spinlock_bh!(ReplayCounter::new(), "wireguard_rs_replay"),
+            replay <- new_spinlock!(ReplayCounter::new(), "wireguard_rs_replay"),
+            replay_exhausted: AtomicBool::new(false),
             i_am_the_initiator: keys.i_am_the_initiator,
+            unconfirmed: AtomicBool::new(!keys.i_am_the_initiator),
             remote_index: keys.remote_index,
             local_index: keys.local_index,
         })
@@ -192,6 +201,19 @@ impl Session {
                 REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT,
                 now_ns,
             )
+    }
+
+    /// Whether receiving on it may still confirm it (so the peer's slots
+    /// need looking at): false once it was confirmed or if we initiated it,
+    /// and it never becomes true again, so a receiver that sees false may
+    /// skip [`Keypairs::received_with`], which would find nothing to do.
+    pub(crate) fn may_confirm(&self) -> bool {
+        self.unconfirmed.load(Relaxed)
+    }
+
+    /// Notes that it was confirmed (it moved from `next` to `current`).
+    pub(crate) fn set_confirmed(&self) {
+        self.unconfirmed.store(false, Relaxed);
     }
 
     /// Stops sending with it (a new handshake is needed).
@@ -227,7 +249,7 @@ impl Session {
     pub(crate) fn receiving_key(&self, now_ns: u64) -> Option<&[u8; NOISE_SYMMETRIC_KEY_LEN]> {
         if !self.receiving_valid.load(Relaxed)
             || has_expired(self.receiving_birthdate, REJECT_AFTER_TIME, now_ns)
-            || self.replay.lock().exhausted()
+            || self.replay_exhausted.load(Relaxed)
         {
             self.receiving_valid.store(false, Relaxed);
             return None;
@@ -235,9 +257,15 @@ impl Session {
         Some(self.receiving.bytes())
     }
 
-    /// Accepts received counter `nonce` once (the replay window).
+    /// Accepts received counter `nonce` once (the replay window). Softirq
+    /// context only (the peer's NAPI poll).
     pub(crate) fn accept_nonce(&self, nonce: u64) -> bool {
-        self.replay.lock().validate(nonce)
+        let mut r = self.replay.lock();
+        let ok = r.validate(nonce);
+        if r.exhausted() {
+            self.replay_exhausted.store(true, Relaxed);
+        }
+        ok
     }
 }
 

@@ -15,6 +15,10 @@
 //!
 //! Handshake messages use a [`CryptQueue`] too (any order).
 
+use crate::kapi::handoff::{
+    Handoff,
+    Stage, //
+};
 use crate::kapi::sync::{
     new_spinlock_bh,
     SpinLockBh, //
@@ -24,12 +28,8 @@ use crate::kapi::workqueue::{
     WorkQueue, //
 };
 use core::sync::atomic::{
-    AtomicU32, AtomicU8,
-    Ordering::{
-        Acquire,
-        Relaxed,
-        Release, //
-    },
+    AtomicU32,
+    Ordering::Relaxed, //
 };
 use kernel::{
     impl_has_work, new_work,
@@ -132,59 +132,48 @@ pub(crate) enum JobState {
     Failed = 2,
 }
 
-/// A unit of work on its way through the pipeline: data taken out by the
-/// crypto worker and put back when done, and a state the peer's consumer
-/// polls. (The lock is never contended: the worker holds it only to take
-/// and return the data, and the consumer only looks once the state says
-/// the worker is done.)
-#[pin_data]
+/// A unit of work on its way through the pipeline: data worked on in place
+/// by the crypto worker that dequeued it, then taken by its peer's
+/// consumer, handed between them without a lock ([`Handoff`]).
 pub(crate) struct Job<T> {
-    state: AtomicU8,
-    #[pin]
-    data: SpinLockBh<Option<T>>,
+    cell: Handoff<T>,
 }
 
 impl<T: Send + Unpin> Job<T> {
     /// A pending job holding `data`.
     pub(crate) fn new(data: T) -> Result<Arc<Self>> {
-        Arc::pin_init(
-            pin_init!(Self {
-                state: AtomicU8::new(JobState::Pending as u8),
-                data <- new_spinlock_bh!(Some(data), "wireguard_rs_job"),
-            }),
+        Ok(Arc::new(
+            Self {
+                cell: Handoff::new(data),
+            },
             GFP_ATOMIC,
-        )
+        )?)
     }
 
     /// Runs `work` on the data, then marks the job done or failed as `work`
     /// says, and returns what else `work` returned. Called once, by the
     /// crypto worker that dequeued the job.
     pub(crate) fn process<R>(&self, work: impl FnOnce(&mut T) -> (bool, R)) -> Option<R> {
-        let mut data = self.data.lock().take()?;
-        let (ok, r) = work(&mut data);
-        *self.data.lock() = Some(data);
-        self.finish(ok);
-        Some(r)
+        self.cell.work(work)
     }
 
-    /// Marks the job done (`ok`) or failed without doing its work.
+    /// Marks a pending job done (`ok`) or failed without doing its work.
     pub(crate) fn finish(&self, ok: bool) {
-        let s = if ok { JobState::Done } else { JobState::Failed };
-        self.state.store(s as u8, Release);
+        self.cell.finish_unworked(ok);
     }
 
     /// The state, as the consumer sees it.
     pub(crate) fn state(&self) -> JobState {
-        match self.state.load(Acquire) {
-            0 => JobState::Pending,
-            1 => JobState::Done,
-            _ => JobState::Failed,
+        match self.cell.stage() {
+            Stage::Pending => JobState::Pending,
+            Stage::Done => JobState::Done,
+            Stage::Failed | Stage::Taken => JobState::Failed,
         }
     }
 
     /// Takes the data out (the consumer, once the job is not pending).
     pub(crate) fn take(&self) -> Option<T> {
-        self.data.lock().take()
+        self.cell.take()
     }
 }
 

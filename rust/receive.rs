@@ -241,7 +241,17 @@ fn consume_data_done(
 ) {
     let peer_arc = peer.to_arc();
     socket::set_peer_endpoint(peer, addr, source);
-    let (confirmed, evicted) = peer.keypairs.lock().received_with(keypair);
+    // Only a session we responded to and not yet confirmed can move (most
+    // packets skip the peer's keypair lock).
+    let (confirmed, evicted) = if keypair.may_confirm() {
+        let r = peer.keypairs.lock().received_with(keypair);
+        if r.0 {
+            keypair.set_confirmed();
+        }
+        r
+    } else {
+        (false, None)
+    };
     if let Some(old) = evicted {
         peer.device.unindex_keypair(&old);
     }

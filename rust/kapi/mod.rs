@@ -14,6 +14,7 @@
 pub(crate) mod bindings;
 pub(crate) mod crypto;
 pub(crate) mod genl;
+pub(crate) mod handoff;
 pub(crate) mod napi;
 pub(crate) mod netdev;
 pub(crate) mod netns;

@@ -201,4 +201,17 @@ mod session {
         assert!(s.receiving_key(BIRTH).is_some());
         Ok(())
     }
+
+    #[test]
+    fn exhausted_window_stops_receiving() -> Result {
+        let s = session(false)?;
+        assert!(s.accept_nonce(5));
+        assert!(!s.accept_nonce(5));
+        assert!(s.receiving_key(BIRTH).is_some());
+        // The last counter allowed fills the window: no key any more.
+        assert!(s.accept_nonce(REJECT_AFTER_MESSAGES - 1));
+        assert!(s.receiving_key(BIRTH).is_none());
+        assert!(!s.accept_nonce(REJECT_AFTER_MESSAGES));
+        Ok(())
+    }
 }

@@ -15,6 +15,8 @@ mod cookie;
 #[cfg(wgrs_kunit_tests)]
 mod counter;
 #[cfg(wgrs_kunit_tests)]
+mod handoff;
+#[cfg(wgrs_kunit_tests)]
 mod keypairs;
 #[cfg(wgrs_kunit_tests)]
 mod noise;

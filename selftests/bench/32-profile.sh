@@ -4,7 +4,8 @@
 # TCG has no hardware counters) during one TCP stream and during a 64-byte
 # UDP flood, and the modules and the symbols above 0.5% and 0.4% of the samples are printed, with the
 # share of each CPU's time spent in softirq, the kernel and user space
-# (/proc/stat). Figures only: a profile passes if it holds samples.
+# (/proc/stat); and, for one UDP round trip at a time on an idle tunnel,
+# the context switches and CPU migrations per round trip. Figures only: a profile passes if it holds samples.
 . /tests/lib.sh
 . /tests/tunnel.inc
 echo 0 > /proc/sys/kernel/kptr_restrict
@@ -18,7 +19,7 @@ load() { # load PROFILE-NAME COMMAND...: profile while COMMAND runs
 	load=$!
 	sleep 1
 	read -r _ u0 n0_ s0 i0 w0 q0 sq0 _ < /proc/stat
-	perf record -q -a -F 999 -o /tmp/$name.data -- sleep 4 > /dev/null 2>&1
+	perf record -q -a -F 999 -o /tmp/$name.data -- sleep 8 > /dev/null 2>&1
 	read -r _ u1 n1_ s1 i1 w1 q1 sq1 _ < /proc/stat
 	wait $load; wait
 	all=$(( (u1 + n1_ + s1 + i1 + w1 + q1 + sq1) - (u0 + n0_ + s0 + i0 + w0 + q0 + sq0) ))
@@ -35,11 +36,28 @@ load() { # load PROFILE-NAME COMMAND...: profile while COMMAND runs
 	rm -f /tmp/$name.data
 }
 
+rtt_stat() { # per UDP round trip on an idle tunnel: context switches,
+	# migrations, and where the CPU time goes (samples of each symbol per
+	# 1000 round trips; the idle loop's share is time nobody worked)
+	listen_bg /tmp/echo.out $n2 xfer.py udp-echo 5203 3000 > /dev/null || return
+	perf stat -a -x, -e context-switches,cpu-migrations -o /tmp/$1.stat -- \
+		perf record -q -a -F 999 -o /tmp/$1.data -- \
+		$n1 xfer.py udp-rtt 192.168.241.2 5203 3000 > /tmp/$1.rtt 2> /dev/null
+	wait
+	awk -F, -v name="$1" -v rtt="$(cat /tmp/$1.rtt)" '$3 ~ /context-switches|cpu-migrations/ {
+		printf "WGRS-BENCH profile %s: %s per round trip %.2f (%s)\n", name, $3, $1 / 3000, rtt }' /tmp/$1.stat
+	check "bench: profile $1 counted" grep -q context-switches /tmp/$1.stat
+	perf report -i /tmp/$1.data -n --no-children --sort dso,sym --stdio -q --percent-limit 0.7 2>/dev/null |
+		awk -v name="$1" 'NF >= 4 { printf "WGRS-BENCH profile %s: samples per 1000 round trips %.0f %s %s\n", name, $2 / 3, $3, $NF }'
+	rm -f /tmp/$1.data
+}
+
 for drv in rs c; do
 	if [ $drv = rs ]; then load_rs; kind=wireguard-rs; else load_c; kind=wireguard; fi
 	tunnel_up $kind && $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null
-	load $drv-tcp $n1 iperf3 -c 192.168.241.2 -p 5201 -t 6
-	load $drv-udp64 $n1 iperf3 -c 192.168.241.2 -p 5201 -u -l 64 -b 0 -t 6
+	rtt_stat $drv-rtt
+	load $drv-tcp $n1 iperf3 -c 192.168.241.2 -p 5201 -t 10
+	load $drv-udp64 $n1 iperf3 -c 192.168.241.2 -p 5201 -u -l 64 -b 0 -t 10
 	tunnel_down
 	if [ $drv = rs ]; then rmmod wireguard_rs; else rmmod wireguard; fi
 done
