@@ -7,16 +7,6 @@
  */
 #include "wgrs_kapi.h"
 
-unsigned int wgrs_skb_headlen(const struct sk_buff *skb)
-{
-	return skb_headlen(skb);
-}
-
-unsigned char *wgrs_skb_data(const struct sk_buff *skb)
-{
-	return skb->data;
-}
-
 unsigned int wgrs_skb_headroom(const struct sk_buff *skb)
 {
 	return skb_headroom(skb);
@@ -128,21 +118,6 @@ void wgrs_skb_dst_drop(struct sk_buff *skb)
 void wgrs_skb_orphan(struct sk_buff *skb)
 {
 	skb_orphan(skb);
-}
-
-void *wgrs_skb_cb(struct sk_buff *skb)
-{
-	return skb->cb;
-}
-
-struct sk_buff *wgrs_skb_next(const struct sk_buff *skb)
-{
-	return skb->next;
-}
-
-void wgrs_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
-{
-	skb->next = next;
 }
 
 void wgrs_skb_set_dev(struct sk_buff *skb, struct net_device *dev)

@@ -34,6 +34,76 @@ pub(crate) struct PacketCb {
 
 const _: () = assert!(core::mem::size_of::<PacketCb>() <= b::WGRS_SKB_CB_SIZE as usize);
 
+/// Plain fields of `struct sk_buff` read and written here rather than
+/// through a shim each: they are ordinary members in the bindings (made
+/// from the same kernel build), and a call per access costs on every
+/// packet. Everything with kernel logic behind it stays a kernel call.
+mod field {
+    use super::b;
+
+    /// `skb->next`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` points to a valid `sk_buff`.
+    #[inline(always)]
+    pub(super) unsafe fn next(skb: *const b::sk_buff) -> *mut b::sk_buff {
+        // SAFETY: valid skb (the caller); the list link is a plain pointer
+        // member of the first union (the `next`/`prev` pair).
+        unsafe { (*skb).__bindgen_anon_1.__bindgen_anon_1.next }
+    }
+
+    /// Sets `skb->next`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` points to a valid `sk_buff` the caller may relink.
+    #[inline(always)]
+    pub(super) unsafe fn set_next(skb: *mut b::sk_buff, next: *mut b::sk_buff) {
+        // SAFETY: as for `next`; the caller owns the link.
+        unsafe { (*skb).__bindgen_anon_1.__bindgen_anon_1.next = next }
+    }
+
+    /// `skb->len`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` points to a valid `sk_buff`.
+    #[inline(always)]
+    pub(super) unsafe fn len(skb: *const b::sk_buff) -> u32 {
+        // SAFETY: valid skb (the caller).
+        unsafe { (*skb).len }
+    }
+
+    /// `skb->data` and `skb_headlen(skb)`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` points to a valid `sk_buff`.
+    #[inline(always)]
+    pub(super) unsafe fn linear(skb: *const b::sk_buff) -> (*const u8, usize) {
+        // SAFETY: valid skb (the caller); `data_len <= len` always holds
+        // for a valid skb, so the subtraction is `skb_headlen`.
+        unsafe {
+            (
+                (*skb).data.cast_const(),
+                (*skb).len.wrapping_sub((*skb).data_len) as usize,
+            )
+        }
+    }
+
+    /// `skb->cb`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` points to a valid `sk_buff`.
+    #[inline(always)]
+    pub(super) unsafe fn cb(skb: *mut b::sk_buff) -> *mut u8 {
+        // SAFETY: valid skb (the caller); no reference to the skb is made.
+        unsafe { core::ptr::addr_of_mut!((*skb).cb).cast::<u8>() }
+    }
+}
+
 /// An owned socket buffer.
 ///
 /// # Invariants
@@ -59,8 +129,8 @@ impl SkBuff {
         // SAFETY: the caller hands over a valid skb; its next pointer and
         // control block are ours from now on.
         unsafe {
-            b::wgrs_skb_set_next(skb.as_ptr(), null_mut());
-            b::wgrs_skb_cb(skb.as_ptr())
+            field::set_next(skb.as_ptr(), null_mut());
+            field::cb(skb.as_ptr())
                 .cast::<PacketCb>()
                 .write(PacketCb::default());
         }
@@ -105,7 +175,7 @@ impl SkBuff {
     /// Length of the data.
     pub(crate) fn len(&self) -> usize {
         // SAFETY: the skb is valid.
-        unsafe { b::wgrs_skb_len(self.as_raw()) as usize }
+        unsafe { field::len(self.as_raw()) as usize }
     }
 
     /// The data in the linear area (its first `headlen` bytes).
@@ -113,8 +183,8 @@ impl SkBuff {
         // SAFETY: `data` is valid for `headlen` bytes while the skb is ours
         // and not changed (which needs `&mut self`).
         unsafe {
-            let p = self.as_raw();
-            core::slice::from_raw_parts(b::wgrs_skb_data(p), b::wgrs_skb_headlen(p) as usize)
+            let (data, headlen) = field::linear(self.as_raw());
+            core::slice::from_raw_parts(data, headlen)
         }
     }
 
@@ -152,13 +222,13 @@ impl SkBuff {
     /// The control block.
     pub(crate) fn cb(&self) -> &PacketCb {
         // SAFETY: the control block holds a `PacketCb` (type invariant).
-        unsafe { &*b::wgrs_skb_cb(self.as_raw()).cast::<PacketCb>() }
+        unsafe { &*field::cb(self.as_raw()).cast::<PacketCb>() }
     }
 
     /// The control block, to change.
     pub(crate) fn cb_mut(&mut self) -> &mut PacketCb {
         // SAFETY: as for `cb`; `&mut self` makes the access exclusive.
-        unsafe { &mut *b::wgrs_skb_cb(self.as_raw()).cast::<PacketCb>() }
+        unsafe { &mut *field::cb(self.as_raw()).cast::<PacketCb>() }
     }
 
     /// Whether the packet is a GSO super-packet.
@@ -182,7 +252,7 @@ impl SkBuff {
         while let Some(seg) = NonNull::new(p) {
             // SAFETY: the segments form a fresh list we own; read the link
             // before `from_raw` clears it.
-            p = unsafe { b::wgrs_skb_next(seg.as_ptr()) };
+            p = unsafe { field::next(seg.as_ptr()) };
             // SAFETY: each segment is ours and its link was read above.
             list.push_back(unsafe { SkBuff::from_raw(seg) });
         }
@@ -428,11 +498,11 @@ impl SkbList {
         let p = skb.into_raw();
         // SAFETY: `p` is ours (from `skb`); `tail`, if set, is the list's.
         unsafe {
-            b::wgrs_skb_set_next(p, null_mut());
+            field::set_next(p, null_mut());
             if self.tail.is_null() {
                 self.head = p;
             } else {
-                b::wgrs_skb_set_next(self.tail, p);
+                field::set_next(self.tail, p);
             }
         }
         // INVARIANT: `p` is linked at the tail.
@@ -444,7 +514,7 @@ impl SkbList {
     pub(crate) fn pop_front(&mut self) -> Option<SkBuff> {
         let first = NonNull::new(self.head)?;
         // SAFETY: `first` is the list's first skb.
-        self.head = unsafe { b::wgrs_skb_next(first.as_ptr()) };
+        self.head = unsafe { field::next(first.as_ptr()) };
         if self.head.is_null() {
             self.tail = null_mut();
         }
@@ -452,7 +522,7 @@ impl SkbList {
         // SAFETY: unlinked above; the list owned it. `from_raw` would clear
         // the control block, which travels with the packet, so keep it.
         unsafe {
-            b::wgrs_skb_set_next(first.as_ptr(), null_mut());
+            field::set_next(first.as_ptr(), null_mut());
         }
         // INVARIANT: the skb is owned and its control block holds a
         // `PacketCb` (it was a `SkBuff` when pushed).
@@ -468,7 +538,7 @@ impl SkbList {
             self.head = other.head;
         } else {
             // SAFETY: `tail` is this list's last skb.
-            unsafe { b::wgrs_skb_set_next(self.tail, other.head) };
+            unsafe { field::set_next(self.tail, other.head) };
         }
         self.tail = other.tail;
         self.len += other.len;
