@@ -9,7 +9,6 @@
 //! our own, so its guards, `pin_init` construction and lock classes work
 //! exactly as for `SpinLock`.
 
-use super::bindings as b;
 use kernel::sync::lock::{
     Backend,
     Lock, //
@@ -53,21 +52,91 @@ unsafe impl Backend for SpinLockBhBackend {
 
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: the caller gives an initialised lock.
-        unsafe { b::wgrs_spin_lock_bh(ptr.cast()) }
+        unsafe { raw::lock(ptr) }
     }
 
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
         // SAFETY: the caller gives an initialised lock.
-        (unsafe { b::wgrs_spin_trylock_bh(ptr.cast()) }).then_some(())
+        (unsafe { raw::try_lock(ptr) }).then_some(())
     }
 
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
         // SAFETY: the caller holds the lock, taken by `lock` or `try_lock`.
-        unsafe { b::wgrs_spin_unlock_bh(ptr.cast()) }
+        unsafe { raw::unlock(ptr) }
     }
 
     unsafe fn assert_is_held(ptr: *mut Self::State) {
         // SAFETY: the caller gives an initialised lock.
         unsafe { kernel::bindings::spin_assert_is_held(ptr) }
+    }
+}
+
+/// `spin_lock_bh` and friends. Without PREEMPT_RT, `spinlock_t` is a union
+/// whose first member is its `raw_spinlock_t` (`lock->rlock`, at offset 0),
+/// and the inline `spin_lock_bh(lock)` is `_raw_spin_lock_bh(&lock->rlock)`:
+/// that exported function is called directly, saving a shim call on every
+/// lock and unlock of the packet path. Under PREEMPT_RT, where a
+/// `spinlock_t` is a sleeping lock, the shims call the inline functions.
+#[cfg(not(CONFIG_PREEMPT_RT))]
+mod raw {
+    use kernel::bindings as kb;
+
+    fn rlock(ptr: *mut kb::spinlock_t) -> *mut kb::raw_spinlock_t {
+        // The union's members all start at its start.
+        ptr.cast()
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is an initialised lock.
+    pub(super) unsafe fn lock(ptr: *mut kb::spinlock_t) {
+        // SAFETY: an initialised lock's `rlock` (the caller).
+        unsafe { kb::_raw_spin_lock_bh(rlock(ptr)) }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is an initialised lock.
+    pub(super) unsafe fn try_lock(ptr: *mut kb::spinlock_t) -> bool {
+        // SAFETY: as for `lock`.
+        unsafe { kb::_raw_spin_trylock_bh(rlock(ptr)) != 0 }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is a lock the caller holds (taken by `lock` or `try_lock`).
+    pub(super) unsafe fn unlock(ptr: *mut kb::spinlock_t) {
+        // SAFETY: as for `lock`; the caller holds it.
+        unsafe { kb::_raw_spin_unlock_bh(rlock(ptr)) }
+    }
+}
+
+#[cfg(CONFIG_PREEMPT_RT)]
+mod raw {
+    use super::super::bindings as b;
+    use kernel::bindings as kb;
+
+    /// # Safety
+    ///
+    /// `ptr` is an initialised lock.
+    pub(super) unsafe fn lock(ptr: *mut kb::spinlock_t) {
+        // SAFETY: an initialised lock (the caller).
+        unsafe { b::wgrs_spin_lock_bh(ptr.cast()) }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is an initialised lock.
+    pub(super) unsafe fn try_lock(ptr: *mut kb::spinlock_t) -> bool {
+        // SAFETY: as for `lock`.
+        unsafe { b::wgrs_spin_trylock_bh(ptr.cast()) }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is a lock the caller holds.
+    pub(super) unsafe fn unlock(ptr: *mut kb::spinlock_t) {
+        // SAFETY: as for `lock`; the caller holds it.
+        unsafe { b::wgrs_spin_unlock_bh(ptr.cast()) }
     }
 }
