@@ -8,17 +8,15 @@
 //! - a job (a batch of packets to send, or one received packet) is put on
 //!   its peer's ordered queue ([`PeerQueue`]) and on the device's
 //!   [`CryptQueue`], whose per-CPU workers take jobs in turn, round robin;
-//! - a worker does the crypto, marks the job done ([`Job::finish`]) and
-//!   kicks the peer's serial consumer (the transmit worker or NAPI);
+//! - a worker does the crypto in the job ([`Job::process`], which marks it
+//!   done or failed) and kicks the peer's serial consumer (the transmit
+//!   worker or NAPI);
 //! - the consumer takes jobs from the head of the peer's queue only while
 //!   they are done, so a fast CPU never overtakes a slow one.
 //!
 //! Handshake messages use a [`CryptQueue`] too (any order).
 
-use crate::kapi::handoff::{
-    Handoff,
-    Stage, //
-};
+use crate::kapi::handoff::Handoff;
 use crate::kapi::sync::{
     new_spinlock_bh,
     SpinLockBh, //
@@ -120,17 +118,10 @@ impl<T> Fifo<T> {
     }
 }
 
-/// Where a job stands.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
-pub(crate) enum JobState {
-    /// Waiting for (or under) its crypto.
-    Pending = 0,
-    /// Done: ready for its peer's consumer.
-    Done = 1,
-    /// The crypto failed: its consumer drops it.
-    Failed = 2,
-}
+/// Where a job stands: its handoff's stage (a job its consumer already
+/// took is on no queue any more, so consumers see only `Pending`, `Done`
+/// and `Failed`).
+pub(crate) use crate::kapi::handoff::Stage as JobState;
 
 /// A unit of work on its way through the pipeline: data worked on in place
 /// by the crypto worker that dequeued it, then taken by its peer's
@@ -164,11 +155,7 @@ impl<T: Send + Unpin> Job<T> {
 
     /// The state, as the consumer sees it.
     pub(crate) fn state(&self) -> JobState {
-        match self.cell.stage() {
-            Stage::Pending => JobState::Pending,
-            Stage::Done => JobState::Done,
-            Stage::Failed | Stage::Taken => JobState::Failed,
-        }
+        self.cell.stage()
     }
 
     /// Takes the data out (the consumer, once the job is not pending).
