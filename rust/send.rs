@@ -21,7 +21,8 @@ use crate::kapi::skb::{
     SkBuff,
     SkbList,
     ETH_P_IP,
-    ETH_P_IPV6, //
+    ETH_P_IPV6,
+    GSO_MAX_SEGMENTS, //
 };
 use crate::kapi::time;
 use crate::kapi::workqueue::cpu;
@@ -262,14 +263,31 @@ pub(crate) fn encrypt_job(job: &Job<TxBatch>) {
     }
 }
 
-/// A peer's transmit worker: sends finished batches in order.
+/// The most packets the transmit worker gathers from finished batches
+/// before it sends them (and the most of one GSO packet, so a full
+/// gathering fills one).
+const TX_GATHER: usize = GSO_MAX_SEGMENTS;
+
+/// A peer's transmit worker: sends finished batches in order, the packets
+/// of all those ready at once together (so that they can share UDP GSO
+/// packets).
 pub(crate) fn tx_worker(peer: &Arc<Peer>) {
-    while let Some((state, job)) = peer.tx_queue.pop_ready() {
-        if let Some(batch) = job.take() {
-            if state == JobState::Done {
-                send_encrypted(peer, batch.packets);
+    loop {
+        let mut packets = SkbList::new();
+        while packets.len() < TX_GATHER {
+            let Some((state, job)) = peer.tx_queue.pop_ready() else {
+                break;
+            };
+            if let Some(mut batch) = job.take() {
+                if state == JobState::Done {
+                    packets.append(&mut batch.packets);
+                }
             }
         }
+        if packets.is_empty() {
+            break;
+        }
+        send_encrypted(peer, packets);
         if cpu::need_resched() {
             cpu::cond_resched();
         }
@@ -281,14 +299,8 @@ pub(crate) fn tx_worker(peer: &Arc<Peer>) {
 fn send_encrypted(peer: &Arc<Peer>, packets: SkbList) {
     timers::any_authenticated_packet_traversal(peer);
     timers::any_authenticated_packet_sent(peer);
-    let mut data_sent = false;
-    for skb in packets {
-        let keepalive = skb.len() == message_data_len(0);
-        let ds = skb.cb().ds;
-        if socket::send_skb_to_peer(peer, skb, ds).is_ok() && !keepalive {
-            data_sent = true;
-        }
-    }
+    let keepalive_len = message_data_len(0);
+    let data_sent = socket::send_data_to_peer(peer, packets, |skb| skb.len() != keepalive_len);
     if data_sent {
         timers::data_sent(peer);
     }

@@ -13,7 +13,9 @@ use crate::kapi::netdev::{
 };
 use crate::kapi::rcu::ReadGuard;
 use crate::kapi::skb::{
+    GsoBatch,
     SkBuff,
+    SkbList,
     ETH_P_IP,
     ETH_P_IPV6, //
 };
@@ -201,7 +203,14 @@ fn resolve(
 
 /// Sends an encapsulated packet over a resolved route. Consumes the skb.
 /// No lock of ours is held: the packet may come back through this device.
-fn transmit(wg: &Wg, dev: &NetDevice, socks: &Sockets, r: Resolved, skb: SkBuff, ds: u8) -> Result {
+fn transmit(
+    wg: &Wg,
+    count_on: Option<&NetDevice>,
+    socks: &Sockets,
+    r: Resolved,
+    skb: SkBuff,
+    ds: u8,
+) -> Result {
     let mark = wg.fwmark();
     match r {
         Resolved::V4 {
@@ -211,7 +220,7 @@ fn transmit(wg: &Wg, dev: &NetDevice, socks: &Sockets, r: Resolved, skb: SkBuff,
             dport,
         } => socks
             .v4
-            .send4(route, skb, dev, saddr, daddr, dport, ds, mark),
+            .send4(route, skb, count_on, saddr, daddr, dport, ds, mark),
         Resolved::V6 {
             route,
             saddr,
@@ -219,7 +228,7 @@ fn transmit(wg: &Wg, dev: &NetDevice, socks: &Sockets, r: Resolved, skb: SkBuff,
             dport,
         } => {
             let sock = socks.v6.as_ref().ok_or(EAFNOSUPPORT)?;
-            sock.send6(route, skb, dev, &saddr, &daddr, dport, ds, mark);
+            sock.send6(route, skb, count_on, &saddr, &daddr, dport, ds, mark);
         }
     }
     Ok(())
@@ -228,6 +237,13 @@ fn transmit(wg: &Wg, dev: &NetDevice, socks: &Sockets, r: Resolved, skb: SkBuff,
 /// Sends an encapsulated packet to `peer`'s endpoint, counting its bytes
 /// as sent when it went out (the C driver's `wg_socket_send_skb_to_peer`).
 pub(crate) fn send_skb_to_peer(peer: &Peer, skb: SkBuff, ds: u8) -> Result {
+    send_to_peer(peer, skb, ds, None)
+}
+
+/// Sends `skb` to `peer`'s endpoint over the cached route. The tunnel
+/// transmit counts a single packet on the device; a GSO packet of
+/// `segments` (packets, bytes) is counted here instead, as its segments.
+fn send_to_peer(peer: &Peer, skb: SkBuff, ds: u8, segments: Option<(usize, usize)>) -> Result {
     let len = skb.len();
     let wg = &*peer.device;
     let g = ReadGuard::new();
@@ -244,9 +260,91 @@ pub(crate) fn send_skb_to_peer(peer: &Peer, skb: SkBuff, ds: u8) -> Result {
         let addr = *addr;
         resolve(wg, socks, &addr, source, Some(cache))?
     };
-    transmit(wg, dev, socks, route, skb, ds)?;
+    let count_on = segments.is_none().then_some(dev);
+    transmit(wg, count_on, socks, route, skb, ds)?;
+    if let Some((packets, bytes)) = segments {
+        dev.count_tx(packets, bytes);
+    }
     peer.count_tx(len);
     Ok(())
+}
+
+/// A run of packets on their way to one peer that leave as one UDP GSO
+/// packet: one DS field, the geometry of a [`GsoBatch`].
+struct Run {
+    batch: GsoBatch,
+    ds: u8,
+    bytes: usize,
+    data: bool,
+}
+
+impl Run {
+    const fn new() -> Self {
+        Self {
+            batch: GsoBatch::new(),
+            ds: 0,
+            bytes: 0,
+            data: false,
+        }
+    }
+
+    /// Adds `skb` (a keepalive unless `data`) if it can join the run.
+    fn add(&mut self, skb: SkBuff, ds: u8, data: bool) -> core::result::Result<(), SkBuff> {
+        if !self.batch.is_empty() && ds != self.ds {
+            return Err(skb);
+        }
+        let len = skb.len();
+        self.batch.try_push(skb)?;
+        self.ds = ds;
+        self.bytes += len;
+        self.data |= data;
+        Ok(())
+    }
+
+    /// Sends the run and empties it: whether a data packet of it went out.
+    fn send(&mut self, peer: &Peer) -> bool {
+        let Run {
+            batch,
+            ds,
+            bytes,
+            data,
+        } = core::mem::replace(self, Run::new());
+        let packets = batch.len();
+        let Some(skb) = batch.finish() else {
+            return false;
+        };
+        // The device counts each segment, whole, as the tunnel transmit
+        // counts a single packet.
+        let segments = (packets > 1).then_some((packets, bytes));
+        send_to_peer(peer, skb, ds, segments).is_ok() && data
+    }
+}
+
+/// Sends encrypted data messages to `peer`'s endpoint in order, each run of
+/// them that a UDP GSO packet can carry (the same DS field, the same size
+/// but the last, see [`GsoBatch`]) as one (the C driver sends each alone).
+/// Returns whether a packet that `is_data` went out.
+pub(crate) fn send_data_to_peer(
+    peer: &Peer,
+    packets: SkbList,
+    is_data: impl Fn(&SkBuff) -> bool,
+) -> bool {
+    let mut data_sent = false;
+    let mut run = Run::new();
+    for skb in packets {
+        let ds = skb.cb().ds;
+        let data = is_data(&skb);
+        let Err(skb) = run.add(skb, ds, data) else {
+            continue;
+        };
+        data_sent |= run.send(peer);
+        if let Err(skb) = run.add(skb, ds, data) {
+            // No run takes it (it is not linear, say): it goes alone.
+            data_sent |= send_skb_to_peer(peer, skb, ds).is_ok() && data;
+        }
+    }
+    data_sent |= run.send(peer);
+    data_sent
 }
 
 /// A packet holding `buf`, with room for the outer headers.
@@ -272,7 +370,7 @@ pub(crate) fn send_buffer_as_reply(wg: &Wg, in_skb: &SkBuff, buf: &[u8]) -> Resu
         return Err(ENONET);
     };
     let route = resolve(wg, socks, &addr, &mut source, None)?;
-    transmit(wg, dev, socks, route, skb, 0)
+    transmit(wg, Some(dev), socks, route, skb, 0)
 }
 
 /// Where a received datagram came from and the local address it was sent

@@ -110,6 +110,60 @@ void wgrs_udp_xmit6(struct dst_entry *dst, struct sock *sk, struct sk_buff *skb,
 			     inet_sk(sk)->inet_sport, dport, false, 0);
 }
 
+/*
+ * Whether a packet can be one segment of a UDP GSO packet that
+ * wgrs_skb_join_udp_gso() builds: all its data linear, its head not shared
+ * with a clone (the first packet's shared info is rewritten), no GSO or
+ * frag_list of its own, and room in front for the UDP header.
+ */
+bool wgrs_skb_gso_joinable(const struct sk_buff *skb)
+{
+	return !skb_is_nonlinear(skb) && !skb_shinfo(skb)->nr_frags &&
+	       !skb_has_frag_list(skb) && !skb_is_gso(skb) && !skb_cloned(skb) &&
+	       skb_headroom(skb) >= sizeof(struct udphdr);
+}
+
+/*
+ * Joins the packets linked through ->next from `first` into one UDP GSO
+ * packet of `segs` segments: `first` keeps its data and carries the others
+ * on its frag_list, each one segment. That is the layout GRO builds, and
+ * skb_segment() splits it again without copying a payload on the way out.
+ * The caller (rust/kapi/skb.rs, GsoBatch) has checked the geometry that
+ * skb_segment() relies on: at least two packets, each one
+ * wgrs_skb_gso_joinable(); all `size` bytes long but the last, which may
+ * be shorter; and less than 64 KiB in all. The UDP checksum is left to
+ * the segmentation or the device (CHECKSUM_PARTIAL, starting at the UDP
+ * header the tunnel transmit pushes in front of the data).
+ */
+struct sk_buff *wgrs_skb_join_udp_gso(struct sk_buff *first, unsigned int size,
+				      unsigned int segs)
+{
+	unsigned int len = 0, truesize = 0;
+	struct sk_buff *seg;
+
+	skb_shinfo(first)->frag_list = first->next;
+	skb_mark_not_on_list(first);
+	skb_walk_frags(first, seg) {
+		len += seg->len;
+		truesize += seg->truesize;
+	}
+	first->len += len;
+	first->data_len += len;
+	/*
+	 * A member a socket owns is uncharged by its own destructor when the
+	 * frag_list is freed; an owned head stays charged for itself only.
+	 */
+	if (!first->destructor)
+		first->truesize += truesize;
+	skb_shinfo(first)->gso_size = size;
+	skb_shinfo(first)->gso_segs = segs;
+	skb_shinfo(first)->gso_type = SKB_GSO_UDP_L4;
+	first->ip_summed = CHECKSUM_PARTIAL;
+	first->csum_start = skb_headroom(first) - sizeof(struct udphdr);
+	first->csum_offset = offsetof(struct udphdr, check);
+	return first;
+}
+
 void wgrs_dst_release(struct dst_entry *dst)
 {
 	dst_release(dst);

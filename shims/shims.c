@@ -51,6 +51,12 @@ void wgrs_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len)
 	dev_sw_netstats_rx_add(dev, len);
 }
 
+void wgrs_dev_sw_netstats_tx_add(struct net_device *dev, unsigned int packets,
+				 unsigned int len)
+{
+	dev_sw_netstats_tx_add(dev, packets, len);
+}
+
 void wgrs_netdev_setup_tunnel(struct net_device *dev, unsigned int headroom,
 			      unsigned int tailroom)
 {

@@ -73,6 +73,8 @@ enum wgrs_stat {
 };
 void wgrs_dev_stats_add(struct net_device *dev, enum wgrs_stat which, u64 n);
 void wgrs_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len);
+void wgrs_dev_sw_netstats_tx_add(struct net_device *dev, unsigned int packets,
+				 unsigned int len);
 void wgrs_netdev_setup_tunnel(struct net_device *dev, unsigned int headroom,
 			      unsigned int tailroom);
 void wgrs_set_wireguard_devtype(struct net_device *dev);
@@ -208,6 +210,9 @@ void wgrs_skb_source4(const struct sk_buff *skb, __be32 *saddr, __be32 *daddr, _
 void wgrs_skb_source6(const struct sk_buff *skb, struct in6_addr *saddr, struct in6_addr *daddr,
 		      __be16 *sport, u32 *scope_id);
 bool wgrs_skb_udp_payload(struct sk_buff *skb, unsigned int min_len);
+bool wgrs_skb_gso_joinable(const struct sk_buff *skb);
+struct sk_buff *wgrs_skb_join_udp_gso(struct sk_buff *first, unsigned int size,
+				      unsigned int segs);
 bool wgrs_skb_protocol_matches(const struct sk_buff *skb);
 
 /* route.c: route gateways, the route back to a source, L3 protocol */

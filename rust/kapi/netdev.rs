@@ -208,6 +208,16 @@ impl NetDevice {
         // SAFETY: the device is valid and uses tstats.
         unsafe { b::wgrs_dev_sw_netstats_rx_add(self.as_raw(), len as u32) }
     }
+
+    /// Counts `packets` sent packets of `bytes` bytes in all (per-CPU
+    /// `tstats`), for what the tunnel transmit does not count itself.
+    pub(crate) fn count_tx(&self, packets: usize, bytes: usize) {
+        let (Ok(packets), Ok(bytes)) = (u32::try_from(packets), u32::try_from(bytes)) else {
+            return;
+        };
+        // SAFETY: the device is valid and uses tstats.
+        unsafe { b::wgrs_dev_sw_netstats_tx_add(self.as_raw(), packets, bytes) }
+    }
 }
 
 /// A device as the driver's own objects (peers, workers, sockets) reach it:

@@ -556,6 +556,17 @@ impl SkbList {
         *self = other;
     }
 
+    /// Gives up the packets: the first, linked through `next` to the
+    /// others (null if there are none).
+    fn into_raw_chain(mut self) -> *mut b::sk_buff {
+        let head = self.head;
+        // INVARIANT: the list is empty again; the chain is the caller's.
+        self.head = null_mut();
+        self.tail = null_mut();
+        self.len = 0;
+        head
+    }
+
     /// Calls `f` on each packet, in order.
     pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut SkBuff)) {
         let mut done = SkbList::new();
@@ -564,6 +575,101 @@ impl SkbList {
             done.push_back(skb);
         }
         *self = done;
+    }
+}
+
+/// The most segments one UDP GSO packet of a [`GsoBatch`] carries.
+pub(crate) const GSO_MAX_SEGMENTS: usize = 64;
+/// The most bytes one UDP GSO packet of a [`GsoBatch`] carries: its UDP
+/// length and the outer IP length are 16-bit fields, which must hold the
+/// whole packet before segmentation (with room for the headers).
+pub(crate) const GSO_MAX_BYTES: usize = 65535 - 64;
+
+/// Packets gathered to leave as one UDP GSO packet: all the same size but
+/// the last, which may be shorter, each of them whole in its linear area
+/// and not shared. The stack below sees one packet (one route, one pass
+/// through netfilter, one device transmit) until it is segmented again,
+/// by the kernel (`skb_segment`) at the latest on the way out of the
+/// device, or by the receiving UDP socket when it stays on this host.
+///
+/// # Invariants
+///
+/// Every packet in `list` is joinable (`wgrs_skb_gso_joinable`), every one
+/// but the last is `size` bytes long and the last at most `size`; `bytes`
+/// is their total, at most [`GSO_MAX_BYTES`], and there are at most
+/// [`GSO_MAX_SEGMENTS`]. `closed` is set once a packet shorter than `size`
+/// was added (no other may follow it).
+pub(crate) struct GsoBatch {
+    list: SkbList,
+    size: usize,
+    bytes: usize,
+    closed: bool,
+}
+
+impl GsoBatch {
+    /// An empty batch.
+    pub(crate) const fn new() -> Self {
+        Self {
+            list: SkbList::new(),
+            size: 0,
+            bytes: 0,
+            closed: false,
+        }
+    }
+
+    /// Packets in the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the batch is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Adds `skb` if it can be the batch's next segment; gives it back if
+    /// not (the caller sends the batch and starts a new one with it).
+    pub(crate) fn try_push(&mut self, skb: SkBuff) -> core::result::Result<(), SkBuff> {
+        let len = skb.len();
+        // SAFETY: the skb is valid; the shim only reads it.
+        let joinable = unsafe { b::wgrs_skb_gso_joinable(skb.as_raw()) };
+        let fits = joinable
+            && len > 0
+            && self.list.len() < GSO_MAX_SEGMENTS
+            && self.bytes + len <= GSO_MAX_BYTES
+            && (self.list.is_empty() || (!self.closed && len <= self.size));
+        if !fits {
+            return Err(skb);
+        }
+        if self.list.is_empty() {
+            self.size = len;
+        } else if len < self.size {
+            self.closed = true;
+        }
+        self.bytes += len;
+        // INVARIANT: checked above: joinable, within the size, count and
+        // byte limits, after no shorter packet.
+        self.list.push_back(skb);
+        Ok(())
+    }
+
+    /// The batch as one packet to send: its only packet as it is, or the
+    /// UDP GSO packet of all of them; `None` if it is empty.
+    pub(crate) fn finish(mut self) -> Option<SkBuff> {
+        if self.list.len() <= 1 {
+            return self.list.pop_front();
+        }
+        let (Ok(size), Ok(segs)) = (u32::try_from(self.size), u32::try_from(self.list.len())) else {
+            return None;
+        };
+        let first = core::mem::take(&mut self.list).into_raw_chain();
+        // SAFETY: `first` heads a chain of two or more owned packets of the
+        // geometry the shim requires (the type invariant); it consumes them
+        // into one packet that it returns, non-null.
+        let joined = unsafe { b::wgrs_skb_join_udp_gso(first, size, segs) };
+        // INVARIANT: the joined packet is ours and on no list; its control
+        // block is the first packet's, a `PacketCb`.
+        NonNull::new(joined).map(SkBuff)
     }
 }
 

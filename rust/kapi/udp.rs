@@ -129,13 +129,15 @@ impl<R: EncapReceiver> TunnelSocket<R> {
 
     /// Sends `skb` (an encapsulated packet) over `route` from
     /// `saddr` to `daddr:dport` with DS field `ds` and mark `mark`, counting
-    /// it on `dev`. Consumes both.
+    /// it on `count_on` if given (the tunnel transmit counts one packet of
+    /// the bytes after the inner network header; a GSO packet's caller
+    /// counts its segments itself). Consumes both.
     #[expect(clippy::too_many_arguments)]
     pub(crate) fn send4(
         &self,
         route: Route4,
         skb: SkBuff,
-        dev: &NetDevice,
+        count_on: Option<&NetDevice>,
         saddr: [u8; 4],
         daddr: [u8; 4],
         dport: [u8; 2],
@@ -143,14 +145,16 @@ impl<R: EncapReceiver> TunnelSocket<R> {
         mark: u32,
     ) {
         let rt = route.into_raw();
+        let dev = count_on.map_or(core::ptr::null_mut(), NetDevice::as_raw);
         // SAFETY: the socket is open; the route and skb are ours to hand over
-        // (the transmit consumes both); `dev` is valid for the call.
+        // (the transmit consumes both); `dev` is valid for the call or null
+        // (the tunnel transmit then counts nowhere).
         unsafe {
             b::wgrs_udp_xmit4(
                 rt,
                 self.sk.as_ptr(),
                 skb.into_raw(),
-                dev.as_raw(),
+                dev,
                 u32::from_ne_bytes(saddr),
                 u32::from_ne_bytes(daddr),
                 u16::from_ne_bytes(dport),
@@ -202,7 +206,7 @@ impl<R: EncapReceiver> TunnelSocket<R> {
         &self,
         route: Route6,
         skb: SkBuff,
-        dev: &NetDevice,
+        count_on: Option<&NetDevice>,
         saddr: &[u8; 16],
         daddr: &[u8; 16],
         dport: [u8; 2],
@@ -210,13 +214,14 @@ impl<R: EncapReceiver> TunnelSocket<R> {
         mark: u32,
     ) {
         let dst = route.into_raw();
+        let dev = count_on.map_or(core::ptr::null_mut(), NetDevice::as_raw);
         // SAFETY: as in `send4`; the addresses have `in6_addr`'s layout.
         unsafe {
             b::wgrs_udp_xmit6(
                 dst,
                 self.sk.as_ptr(),
                 skb.into_raw(),
-                dev.as_raw(),
+                dev,
                 saddr.as_ptr().cast(),
                 daddr.as_ptr().cast(),
                 u16::from_ne_bytes(dport),

@@ -42,7 +42,36 @@ tcp() { # tcp NS_FROM NS_TO ADDR
 	got=$(sed -n "s/^bytes $size sha256 //p" /tmp/tcp.recv)
 	[ -n "$got" ] && [ "sha256 $got" = "$sent" ] || { cat /tmp/tcp.recv; echo "$sent"; return 1; }
 }
+# Counters around the first transfer: ns0's loopback carries the outer
+# datagrams both ways, the devices count the tunnel's packets.
+lo_tx() { ip -n ns0 -s link show lo | awk '/TX:/ { getline; print $2 }'; }
+dev_stats() { # RX bytes, RX packets, TX bytes, TX packets
+	ip -n "$1" -s link show "$2" | awk '/RX:/ { getline; r = $1 " " $2 } /TX:/ { getline; print r, $1, $2 }'
+}
+counters() { echo "$(lo_tx) $(dev_stats ns1 wg1) $(dev_stats ns2 wg2) $(peer_field ns1 wg1 7) $(peer_field ns2 wg2 7)"; }
+before=$(counters)
 check "tunnel: TCP over IPv4" tcp ns1 ns2 192.168.241.2
+after=$(counters)
+set -- $before $after
+lo=$((${12} - ${1}))
+tx1=$((${15} - ${4})) txp1=$((${16} - ${5})) rxp2=$((${18} - ${7}))
+tx2=$((${19} - ${8})) txp2=$((${20} - ${9})) rxp1=$((${14} - ${3}))
+peer1=$((${21} - ${10})) peer2=$((${22} - ${11}))
+echo "outer datagrams $lo; sent $txp1 and $txp2, received $rxp2 and $rxp1 packets"
+# Runs of encrypted packets leave as one UDP GSO datagram each and are
+# segmented again by the receiving socket: the loopback carries far fewer
+# datagrams than the tunnel carries packets (one each without GSO).
+check "tunnel: UDP GSO: fewer outer datagrams than tunnel packets ($lo for $txp1 + $txp2)" \
+	test $((lo * 4)) -lt $(((txp1 + txp2) * 3))
+# Yet the device counts every packet, whole, as the C driver counts the
+# ones it sends alone: its bytes are the peer's, and no fewer packets
+# leave one side than arrive on the other.
+check_eq "tunnel: the device counts the bytes of each GSO segment (wg1)" "$peer1" "$tx1"
+check_eq "tunnel: ... and wg2" "$peer2" "$tx2"
+check "tunnel: the device counts each GSO segment as a packet ($txp1 sent, $rxp2 received)" \
+	test "$txp1" -ge "$rxp2" -a "$rxp2" -gt 0
+check "tunnel: ... the other way too ($txp2 sent, $rxp1 received)" \
+	test "$txp2" -ge "$rxp1" -a "$rxp1" -gt 0
 check "tunnel: TCP back over IPv6" tcp ns2 ns1 fd00::1
 
 # UDP: 500 datagrams of 1000 bytes; at most a few may be lost, none
