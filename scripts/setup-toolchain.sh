@@ -11,7 +11,7 @@ PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src rust-web-cl
       flex bison bc libelf-dev libssl-dev cpio kmod make xz-utils
       qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools wireguard-go
       gcc libc6-dev dash python3 python3-yaml python3-jsonschema python3-cryptography ca-certificates curl
-      debootstrap linux-perf)
+      debootstrap)
 
 log() { printf 'setup-toolchain: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

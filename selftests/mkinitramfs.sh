@@ -115,9 +115,7 @@ bench)
 	# Valid initiations for the handshake benchmark, made here with the
 	# project's own Noise implementation (the guest has no X25519).
 	mkdir -p "$root/bench"
-	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt"
-	# perf (Debian's linux-perf) for the profiles of bench/32-profile.sh.
-	copy_bin "$(command -v perf)" usr/bin/perf;;
+	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt";;
 esac
 for t in "${scripts[@]}"; do cp "$t" "$root/tests/"; done
 chmod +x "$root/init" "$root"/tests/*.sh 2>/dev/null || true

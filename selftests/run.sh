@@ -77,7 +77,7 @@ boot() {
 	fi
 	t_boot=$(date +%s)
 	for attempt in 1 2; do
-		timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" -cpu max -smp 2 -m $mem \
+		timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp 2 -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
 			-append "$cmdline" -nographic -no-reboot -monitor none \
 			-serial stdio -serial "file:$work/results.log" \
@@ -287,6 +287,30 @@ selfcheck() {
 	expect_nothing_else
 }
 
+# The instruction profile (bench/32-insn-profile.sh): QEMU counts the
+# guest's instructions with a plugin of ours, built here.
+plugin=()
+insn_plugin() { # insn_plugin KDIR WORK: set plugin=(...) for the boot
+	local so=${WGRS_WORK:-$WGRS_CACHE}/insn_count.so mark
+	mark=$(awk '$3 == "__x64_sys_sync" { print "0x" $1 }' "$1/System.map")
+	if [ -z "$mark" ] || ! gcc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
+		-o "$so" "$here/selftests/tools/insn_count.c" -lpthread; then
+		return 1
+	fi
+	plugin=(-plugin "$so,mark=$mark,out=$2/insn")
+}
+insn_report() { # insn_report FLAVOR KDIR WORK: count the profile's results
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"PASS: "*) result PASS "[$1] ${line#PASS: }";;
+		"FAIL: "*) result FAIL "[$1] ${line#FAIL: }";;
+		*" passed, "*" failed") ;;
+		*) echo "[$1] $line";;
+		esac
+	done < <(/usr/bin/python3 "$here/selftests/tools/insn_report.py" "$2/System.map" "$3/results.log" "$3/insn")
+}
+
 for flavor in "${flavors[@]}"; do
 	t0=$(date +%s)
 	if ! kdir=$("$here/scripts/build-kernel.sh" "$flavor"); then
@@ -323,8 +347,14 @@ for flavor in "${flavors[@]}"; do
 			result FAIL "[$flavor] --only '$only' matches no script in selftests/$dir"; continue
 		fi
 	fi
+	plugin=()
+	if [ $mode = bench ] && printf '%s\n' "${scripts[@]}" | grep -q insn-profile &&
+		! insn_plugin "$kdir" "$work"; then
+		result FAIL "[$flavor] the instruction-counting QEMU plugin builds"; continue
+	fi
 	echo "== [$flavor] built in $(( $(date +%s) - t0 ))s"
 	run_vm "$flavor" "$kdir" "$work" "$mode" --module wireguard-rs.ko "$ko" "${mods[@]}" -- "${scripts[@]}"
+	[ ${#plugin[@]} = 0 ] || insn_report "$flavor" "$kdir" "$work"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
