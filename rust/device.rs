@@ -301,6 +301,12 @@ impl Wg {
         self.wqs.get(&g).map(|w| f(w))
     }
 
+    /// The workqueues, for as long as the read-side section `g` lasts,
+    /// unless the device is being torn down.
+    pub(crate) fn wqs<'a>(&'a self, g: &'a ReadGuard) -> Option<&'a Workqueues> {
+        self.wqs.get(g).map(|w| &**w)
+    }
+
     /// The workqueues, held (process context, to wait on them).
     fn wqs_held(&self) -> Option<Arc<Workqueues>> {
         let g = ReadGuard::new();

@@ -203,6 +203,19 @@ impl Session {
             )
     }
 
+    /// Whether a last-minute handshake may be due when receiving on it or on
+    /// a newer keypair: it is old enough for [`Session::needs_rekey_on_receive`]
+    /// whoever initiated it. A newer keypair is younger, so when this is
+    /// false no keypair of the peer at least as new needs the handshake, and
+    /// a receiver may skip looking at the peer's current one.
+    pub(crate) fn may_need_rekey_on_receive(&self, now_ns: u64) -> bool {
+        has_expired(
+            self.sending_birthdate,
+            REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT,
+            now_ns,
+        )
+    }
+
     /// Whether receiving on it may still confirm it (so the peer's slots
     /// need looking at): false once it was confirmed or if we initiated it,
     /// and it never becomes true again, so a receiver that sees false may

@@ -34,8 +34,30 @@ use crate::messages::{
     NOISE_TIMESTAMP_LEN, //
 };
 
-const CONSTRUCTION: &[u8] = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
-const IDENTIFIER: &[u8] = b"WireGuard v1 zx2c4 Jason@zx2c4.com";
+/// The protocol name that starts every handshake's chaining key.
+#[cfg_attr(
+    not(wgrs_kunit_tests),
+    expect(dead_code, reason = "hashed into INITIAL_CHAINING_KEY, checked by KUnit")
+)]
+pub(crate) const CONSTRUCTION: &[u8] = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
+/// The prologue mixed into every handshake's hash.
+#[cfg_attr(
+    not(wgrs_kunit_tests),
+    expect(dead_code, reason = "hashed into INITIAL_HASH, checked by KUnit")
+)]
+pub(crate) const IDENTIFIER: &[u8] = b"WireGuard v1 zx2c4 Jason@zx2c4.com";
+
+/// `HASH(CONSTRUCTION)`: every handshake's first chaining key, the same for
+/// all of them, so not computed for each (the KUnit suite checks it).
+pub(crate) const INITIAL_CHAINING_KEY: [u8; NOISE_HASH_LEN] = [
+    0x60, 0xe2, 0x6d, 0xae, 0xf3, 0x27, 0xef, 0xc0, 0x2e, 0xc3, 0x35, 0xe2, 0xa0, 0x25, 0xd2, 0xd0,
+    0x16, 0xeb, 0x42, 0x06, 0xf8, 0x72, 0x77, 0xf5, 0x2d, 0x38, 0xd1, 0x98, 0x8b, 0x78, 0xcd, 0x36,
+];
+/// `HASH(INITIAL_CHAINING_KEY || IDENTIFIER)`: every handshake's first hash.
+pub(crate) const INITIAL_HASH: [u8; NOISE_HASH_LEN] = [
+    0x22, 0x11, 0xb3, 0x61, 0x08, 0x1a, 0xc5, 0x66, 0x69, 0x12, 0x43, 0xdb, 0x45, 0x8a, 0xd5, 0x32,
+    0x2d, 0x9c, 0x6c, 0x66, 0x22, 0x93, 0xe8, 0xb7, 0x0e, 0xe1, 0x9c, 0x65, 0xba, 0x07, 0x9e, 0xf3,
+];
 
 /// A public key.
 pub(crate) type PublicKey = [u8; NOISE_PUBLIC_KEY_LEN];
@@ -169,11 +191,9 @@ struct SymmetricState {
 impl SymmetricState {
     /// Initial state for a handshake towards `responder_static`.
     fn new(responder_static: &PublicKey) -> Self {
-        let ck = hash(&[CONSTRUCTION]);
-        let h = hash(&[&ck, IDENTIFIER]);
         let mut s = Self {
-            chaining_key: Secret::new(ck),
-            hash: h,
+            chaining_key: Secret::new(INITIAL_CHAINING_KEY),
+            hash: INITIAL_HASH,
         };
         s.mix_hash(responder_static);
         s

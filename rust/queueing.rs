@@ -22,6 +22,7 @@ use crate::kapi::sync::{
     SpinLockBh, //
 };
 use crate::kapi::workqueue::{
+    self,
     cpu,
     WorkQueue, //
 };
@@ -311,8 +312,11 @@ impl<J: QueueItem> CryptQueue<J> {
         let cpu = cpu::next_online(self.last_cpu.load(Relaxed));
         self.last_cpu.store(cpu, Relaxed);
         if let Some(w) = self.workers.get(cpu as usize) {
-            // Already queued means it will see this item too.
-            let _ = wq.enqueue_on(cpu, w.clone());
+            // Already queued means it will see this item too (then neither
+            // the reference nor the queueing is needed).
+            if !workqueue::is_pending(&w.work) {
+                let _ = wq.enqueue_on(cpu, w.clone());
+            }
         }
     }
 

@@ -152,9 +152,12 @@ fn consume_data(wg: &Wg, skb: SkBuff) {
     if peer.rx_queue.push(job.clone()).is_err() {
         return;
     }
-    let pushed = wg.with_wqs(|w| wg.decrypt_queue.push(job.clone(), &w.crypt).is_ok());
+    let rejected = match wg.wqs(&g) {
+        Some(w) => wg.decrypt_queue.push(job, &w.crypt).err(),
+        None => Some(job),
+    };
     drop(g);
-    if pushed != Some(true) {
+    if let Some(job) = rejected {
         job.finish(false);
         peer.napi.schedule();
     }
@@ -239,7 +242,6 @@ fn consume_data_done(
     source: &crate::peer::EndpointSource,
     napi: &NapiPoller<'_>,
 ) {
-    let peer_arc = peer.to_arc();
     socket::set_peer_endpoint(peer, addr, source);
     // Only a session we responded to and not yet confirmed can move (most
     // packets skip the peer's keypair lock).
@@ -257,9 +259,13 @@ fn consume_data_done(
     }
     if confirmed {
         timers::handshake_complete(peer);
-        crate::send::send_staged(&peer_arc);
+        crate::send::send_staged(&peer.to_arc());
     }
-    keep_key_fresh(&peer_arc);
+    // Only a keypair as old as the last-minute rule can make the current
+    // one (at most as old) need a handshake: most packets skip the lock.
+    if keypair.may_need_rekey_on_receive(time::boottime_coarse_ns()) {
+        keep_key_fresh(&peer.to_arc());
+    }
     timers::any_authenticated_packet_received(peer);
     timers::any_authenticated_packet_traversal(peer);
 

@@ -202,9 +202,12 @@ fn create_data(peer: &Arc<Peer>, batch: TxBatch) {
         return;
     }
     let wg = &peer.device;
-    let pushed = wg.with_wqs(|w| wg.encrypt_queue.push(job.clone(), &w.crypt).is_ok());
+    let rejected = match wg.wqs(&g) {
+        Some(w) => wg.encrypt_queue.push(job, &w.crypt).err(),
+        None => Some(job),
+    };
     drop(g);
-    if pushed != Some(true) {
+    if let Some(job) = rejected {
         // The transmit worker drops it, in order.
         job.finish(false);
         Peer::queue_tx(peer);

@@ -89,6 +89,11 @@ struct workqueue_struct *wgrs_alloc_workqueue(const char *name, unsigned int fla
 	return alloc_workqueue("%s", flags, 0, name);
 }
 
+bool wgrs_work_pending(struct work_struct *work)
+{
+	return work_pending(work);
+}
+
 unsigned int wgrs_cpu_next_online(int cpu)
 {
 	unsigned int next = cpumask_next(cpu, cpu_online_mask);

@@ -294,6 +294,16 @@ struct sock *wgrs_udp_tunnel_open(struct net *net, bool ipv6, u16 port, void *us
 	sock->sk->sk_sndbuf = INT_MAX;
 	sk_set_memalloc(sock->sk);
 	setup_udp_tunnel_sock(net, sock->sk, &cfg);
+	/*
+	 * Unlike other UDP tunnels, nothing here reuses an outer checksum for
+	 * the inner packet (the AEAD authenticates it, and it is delivered as
+	 * CHECKSUM_UNNECESSARY). Without the conversion the tunnel socket
+	 * asks for, a UDP GSO packet from this host (ours, see
+	 * wgrs_skb_join_udp_gso) is split for the socket without computing
+	 * each segment's checksum in software: it is CHECKSUM_PARTIAL, as
+	 * every packet looped back alone is.
+	 */
+	inet_dec_convert_csum(sock->sk);
 	return sock->sk;
 }
 

@@ -250,6 +250,7 @@ unsigned long wgrs_jiffies(void);
 unsigned int wgrs_hz(void);
 u32 wgrs_random_below(u32 ceil);
 struct workqueue_struct *wgrs_alloc_workqueue(const char *name, unsigned int flags);
+bool wgrs_work_pending(struct work_struct *work);
 unsigned int wgrs_cpu_next_online(int cpu);
 unsigned int wgrs_cpu_nth_online(unsigned int id);
 bool wgrs_cpu_online(unsigned int cpu);

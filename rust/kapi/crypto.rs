@@ -6,6 +6,7 @@
 //! are thin, length-checked wrappers.
 
 use super::bindings as b;
+use core::mem::MaybeUninit;
 
 /// Bytes in a Curve25519 key, a ChaCha20-Poly1305 key and a BLAKE2s hash.
 pub(crate) const KEY_LEN: usize = 32;
@@ -175,60 +176,78 @@ pub(crate) fn xchacha20poly1305_open(
     }
 }
 
-/// An incremental BLAKE2s computation. Its state is zeroed when dropped.
-pub(crate) struct Blake2s(b::blake2s_ctx);
+/// An incremental BLAKE2s computation. Its state is zeroed when dropped
+/// (by the library's final step, or else by `Drop`).
+///
+/// # Invariants
+///
+/// The context was initialised by `blake2s_init` or `blake2s_init_key`
+/// (which leave the unused part of its block buffer unwritten, so it is
+/// only ever reached through a pointer, by the library).
+pub(crate) struct Blake2s(MaybeUninit<b::blake2s_ctx>);
 
 impl Blake2s {
     /// Unkeyed BLAKE2s with an `outlen`-byte digest (1..=32).
     pub(crate) fn new(outlen: usize) -> Self {
-        let mut ctx = Blake2s(pin_init::zeroed());
-        // SAFETY: `ctx` is a valid context; `outlen` is in range at every call
-        // site (16 or 32), and the library clamps nothing else.
-        unsafe { b::wgrs_blake2s_init(&mut ctx.0, outlen.clamp(1, KEY_LEN)) };
-        ctx
+        let mut ctx = MaybeUninit::<b::blake2s_ctx>::uninit();
+        // SAFETY: `ctx` has room for a context, which the library
+        // initialises; `outlen` is in range at every call site (16 or 32).
+        unsafe { b::wgrs_blake2s_init(ctx.as_mut_ptr(), outlen.clamp(1, KEY_LEN)) };
+        // INVARIANT: initialised above.
+        Blake2s(ctx)
     }
 
     /// Keyed BLAKE2s (`key` at most 32 bytes) with an `outlen`-byte digest.
     pub(crate) fn new_keyed(outlen: usize, key: &[u8]) -> Self {
-        let mut ctx = Blake2s(pin_init::zeroed());
+        let mut ctx = MaybeUninit::<b::blake2s_ctx>::uninit();
         let key = &key[..key.len().min(KEY_LEN)];
-        // SAFETY: valid context, key length at most 32, outlen in 1..=32.
+        // SAFETY: room for a context, key length at most 32, outlen in 1..=32.
         unsafe {
             b::wgrs_blake2s_init_key(
-                &mut ctx.0,
+                ctx.as_mut_ptr(),
                 outlen.clamp(1, KEY_LEN),
                 key.as_ptr().cast(),
                 key.len(),
             )
         };
-        ctx
+        // INVARIANT: initialised above.
+        Blake2s(ctx)
     }
 
     /// Feeds `data`.
     pub(crate) fn update(&mut self, data: &[u8]) -> &mut Self {
-        // SAFETY: `data` is valid for its length; the context is initialised.
-        unsafe { b::blake2s_update(&mut self.0, data.as_ptr(), data.len()) };
+        // SAFETY: `data` is valid for its length; the context is initialised
+        // (the type invariant).
+        unsafe { b::blake2s_update(self.0.as_mut_ptr(), data.as_ptr(), data.len()) };
         self
     }
 
     /// Writes the digest into `out`, which must hold the `outlen` given at
     /// creation (the callers pass arrays of exactly that size).
     pub(crate) fn finalize_into(mut self, out: &mut [u8]) {
-        let mut full = [0u8; KEY_LEN];
-        // SAFETY: `full` has room for the largest digest (32 bytes).
-        unsafe { b::blake2s_final(&mut self.0, full.as_mut_ptr()) };
-        let n = out.len().min(KEY_LEN);
-        out[..n].copy_from_slice(&full[..n]);
-        memzero(&mut full);
+        if out.len() == KEY_LEN {
+            // SAFETY: the context is initialised; `out` has room for the
+            // largest digest.
+            unsafe { b::blake2s_final(self.0.as_mut_ptr(), out.as_mut_ptr()) };
+        } else {
+            let mut full = [0u8; KEY_LEN];
+            // SAFETY: as above, into `full`.
+            unsafe { b::blake2s_final(self.0.as_mut_ptr(), full.as_mut_ptr()) };
+            let n = out.len().min(KEY_LEN);
+            out[..n].copy_from_slice(&full[..n]);
+            memzero(&mut full);
+        }
+        // `blake2s_final` zeroed the context: no second pass in `Drop`.
+        core::mem::forget(self);
     }
 }
 
 impl Drop for Blake2s {
     fn drop(&mut self) {
-        // SAFETY: zeroing plain bytes of a context we own.
+        // SAFETY: zeroing the bytes of a context we own.
         unsafe {
             b::wgrs_memzero_explicit(
-                core::ptr::from_mut(&mut self.0).cast(),
+                self.0.as_mut_ptr().cast(),
                 core::mem::size_of::<b::blake2s_ctx>(),
             )
         };

@@ -15,7 +15,8 @@ use kernel::{
     prelude::*,
     workqueue::{
         Queue,
-        RawWorkItem, //
+        RawWorkItem,
+        Work, //
     },
 };
 
@@ -32,6 +33,16 @@ pub(crate) mod flags {
     pub(crate) const UNBOUND: u32 = b::WGRS_WQ_UNBOUND;
     /// May be needed to reclaim memory: keeps a rescuer thread.
     pub(crate) const MEM_RECLAIM: u32 = b::WGRS_WQ_MEM_RECLAIM;
+}
+
+/// Whether `work` is queued and has not started running yet (its pending
+/// bit; it may change right after). A producer that put its item where
+/// the work will look and then sees it pending need not queue it again:
+/// the run to come finds the item.
+pub(crate) fn is_pending<T: ?Sized, const ID: u64>(work: &Work<T, ID>) -> bool {
+    // SAFETY: `work` is a valid, initialised work item; the shim only reads
+    // its flag bits atomically (the two bindings name the same C struct).
+    unsafe { b::wgrs_work_pending(Work::raw_get(work).cast()) }
 }
 
 /// A workqueue we allocated; destroyed (after running what is queued) when

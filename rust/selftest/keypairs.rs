@@ -173,6 +173,12 @@ mod session {
         assert!(s.needs_rekey_on_receive(BIRTH + at));
         let r = session(false)?;
         assert!(!r.needs_rekey_on_receive(BIRTH + at));
+        // The receive path's cheap check comes no later than the rule, on
+        // either side: where it is false, the rule is too.
+        for k in [&s, &r] {
+            assert!(!k.may_need_rekey_on_receive(BIRTH + at - 1));
+            assert!(k.may_need_rekey_on_receive(BIRTH + at));
+        }
         Ok(())
     }
 

@@ -30,6 +30,10 @@ mod tests {
         generate_secret,
         tai64n_now, //
         Handshake,
+        CONSTRUCTION,
+        IDENTIFIER,
+        INITIAL_CHAINING_KEY,
+        INITIAL_HASH,
         HandshakeState,
         InitiationInProgress,
         Key,
@@ -70,6 +74,20 @@ mod tests {
             && opened == msg
             && chacha20poly1305_seal(&mut sealed, &msg, &[], 8, b.sending.bytes())
             && chacha20poly1305_open(&mut opened, &sealed, &[], 8, a.receiving.bytes())
+    }
+
+    #[test]
+    fn initial_chaining_key_and_hash() {
+        let mut ck = [0u8; 32];
+        let mut h = Blake2s::new(32);
+        h.update(CONSTRUCTION);
+        h.finalize_into(&mut ck);
+        assert_eq!(ck, INITIAL_CHAINING_KEY);
+        let mut hash = [0u8; 32];
+        let mut h = Blake2s::new(32);
+        h.update(&ck).update(IDENTIFIER);
+        h.finalize_into(&mut hash);
+        assert_eq!(hash, INITIAL_HASH);
     }
 
     #[test]

@@ -9,16 +9,21 @@
 # round trip) and handshake initiations answered (per handshake).
 #
 # The protocol with the host (results log): "WGRS-KSYM ADDR NAME" lines
-# give the loaded module's symbols; "WGRS-INSN-MARK N LABEL UNITS UNIT"
-# precedes the Nth sync, whose counts cover what ran since the previous
-# one (LABEL "-" for a stretch nobody reads). Figures only: the script
+# give the loaded module's symbols; "WGRS-INSN-MARK N LABEL UNITS UNIT
+# SENT1 SENT2" precedes the Nth sync, whose counts cover what ran since the
+# previous one (LABEL "-" for a stretch nobody reads), in which wg1 and wg2
+# sent SENT1 and SENT2 packets. Figures only: the script
 # passes if every workload did some work.
 . /tests/lib.sh
 . /tests/tunnel.inc
 
 marks=0
+tx_packets() { ip -n "$1" -s link show "$2" 2>/dev/null | awk '/TX:/ { getline; print $2 + 0 }'; }
 mark() { # mark LABEL UNITS UNIT: close the stretch since the last mark
-	echo "WGRS-INSN-MARK $marks $1 $2 $3"
+	# (with the packets each device sent in it)
+	t1=$(tx_packets ns1 wg1) t2=$(tx_packets ns2 wg2)
+	echo "WGRS-INSN-MARK $marks $1 $2 $3 $((t1 - ${p1:-0})) $((t2 - ${p2:-0}))"
+	p1=$t1 p2=$t2
 	marks=$((marks + 1))
 	sync
 }
@@ -32,6 +37,7 @@ for drv in rs c; do
 	if [ $drv = rs ]; then load_rs; kind=wireguard-rs; mod=wireguard_rs
 	else load_c; kind=wireguard; mod=wireguard; fi
 	tunnel_up $kind && $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null
+	p1=$(tx_packets ns1 wg1) p2=$(tx_packets ns2 wg2)
 	ksyms $mod
 
 	$n2 iperf3 -s -1 -p 5201 > /tmp/tcp.srv 2>&1 &

@@ -5,11 +5,14 @@
 The instruction profile of selftests/bench/32-insn-profile.sh, on the host:
 DUMP_PREFIX.N are the counts insn_count.so wrote at the guest's Nth
 checkpoint (lines "VADDR INSTRUCTIONS"), RESULTS_LOG says what ran before
-each checkpoint ("WGRS-INSN-MARK N LABEL UNITS UNIT") and gives the loaded
+each checkpoint ("WGRS-INSN-MARK N LABEL UNITS UNIT SENT1 SENT2", the last
+two the packets each device sent) and gives the loaded
 module's symbols ("WGRS-KSYM ADDR NAME"); the kernel's come from its
 System.map. Prints, for each labelled stretch, the instructions per unit of
 work (all, kernel, the driver's module) and the functions above 0.5% of the
-kernel's, then for each workload both drivers ran a line
+kernel's; for each workload both drivers ran, the 20 functions whose
+instructions per unit differ most between them (the drivers' own code
+counted as one, "[module]"), and a line
 
     bench: insn-WORKLOAD ours=X c=Y unit=insn/UNIT ratio=R
 
@@ -90,11 +93,13 @@ def main():
                     module = []
                 module.append((int(parts[1], 16), parts[2]))
             elif parts and parts[0] == "WGRS-INSN-MARK" and len(parts) >= 5:
-                marks.append((int(parts[1]), parts[2], float(parts[3]), parts[4], module))
+                sent = tuple(int(x) for x in parts[5:7])
+                marks.append((int(parts[1]), parts[2], float(parts[3]), parts[4], module, sent))
             in_ksyms = is_ksym
     passed = failed = 0
     per_unit = {}
-    for index, label, units, unit, mod in marks:
+    functions = {}
+    for index, label, units, unit, mod, sent in marks:
         if label == "-":
             continue
         drv, _, work = label.partition("-")
@@ -119,8 +124,17 @@ def main():
         kern = total - user
         ours = sum(n for (s, o), n in counts.items() if o == name)
         per_unit.setdefault(work, {})[drv] = (total / units, kern / units, ours / units, unit)
+        # Functions by name across drivers (a module's own under one name).
+        by_fn = {}
+        for (sym, owner), n in counts.items():
+            key = "[module]" if owner == name else ("[user]" if owner == "user" else short(sym))
+            by_fn[key] = by_fn.get(key, 0) + n / units
+        functions.setdefault(work, {})[drv] = by_fn
         print("profile insn %s: per %s %.0f instructions (kernel %.0f, module %.0f = %.1f%% of kernel), %g %ss"
               % (label, unit, total / units, kern / units, ours / units, 100.0 * ours / kern, units, unit))
+        if len(sent) == 2:
+            print("profile insn %s: per %s %.1f packets sent by wg1, %.1f by wg2"
+                  % (label, unit, sent[0] / units, sent[1] / units))
         for (sym, owner), n in sorted(counts.items(), key=lambda kv: -kv[1]):
             if owner == "user" or n * 200 < kern:
                 continue
@@ -129,6 +143,14 @@ def main():
         for (sym, owner), n in sorted(counts.items(), key=lambda kv: -kv[1]):
             if owner == name and n * 1000 >= kern:
                 print("profile insn %s: module %5.2f%% %s" % (label, 100.0 * n / kern, short(sym)))
+    # Where the two drivers' instructions differ most, per unit of work.
+    for work, d in functions.items():
+        if "rs" not in d or "c" not in d:
+            continue
+        rs, c = d["rs"], d["c"]
+        diff = {k: rs.get(k, 0) - c.get(k, 0) for k in set(rs) | set(c)}
+        for k, v in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:20]:
+            print("profile insn diff %s: %+.0f %s (ours %.0f, c %.0f)" % (work, v, k, rs.get(k, 0), c.get(k, 0)))
     for work, d in per_unit.items():
         if "rs" in d and "c" in d:
             rs, c = d["rs"], d["c"]
