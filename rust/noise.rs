@@ -213,6 +213,20 @@ impl SymmetricState {
         Some(self.mix_key(dh.bytes()))
     }
 
+    /// As [`SymmetricState::mix_dh`] where no message key is needed (the
+    /// response's ee and se): only the chaining key is derived, one HMAC
+    /// fewer (HKDF's first output does not depend on how many follow).
+    fn mix_dh_chaining_only(&mut self, private: &Key, public: &PublicKey) -> Option<()> {
+        let mut dh = Secret::<NOISE_PUBLIC_KEY_LEN>::zero();
+        if !curve25519(&mut dh.0, private.bytes(), public) {
+            return None;
+        }
+        let mut ck = Secret::<NOISE_HASH_LEN>::zero();
+        kdf(&mut [&mut ck.0], self.chaining_key.bytes(), dh.bytes());
+        self.chaining_key = ck;
+        Some(())
+    }
+
     /// As [`SymmetricState::mix_dh`] with a precomputed static-static
     /// result; an all-zero one (no identity, or a low-order peer key) fails.
     fn mix_precomputed_dh(&mut self, precomputed: &Key) -> Option<Key> {
@@ -596,8 +610,8 @@ impl Handshake {
             .copy_from_slice(&e_pub);
         sym.mix_ephemeral(&e_pub);
         // ee, se
-        drop(sym.mix_dh(&ephemeral, &self.remote_ephemeral)?);
-        drop(sym.mix_dh(&ephemeral, &self.remote_static)?);
+        sym.mix_dh_chaining_only(&ephemeral, &self.remote_ephemeral)?;
+        sym.mix_dh_chaining_only(&ephemeral, &self.remote_static)?;
         // psk
         let key = sym.mix_psk(&self.preshared_key);
         // {}
@@ -626,14 +640,11 @@ impl Handshake {
         let e = msg.ephemeral();
         sym.mix_ephemeral(&e);
         // ee, se
-        let Some(k) = sym.mix_dh(&self.ephemeral_private, &e) else {
+        if sym.mix_dh_chaining_only(&self.ephemeral_private, &e).is_none()
+            || sym.mix_dh_chaining_only(&identity.private, &e).is_none()
+        {
             return false;
-        };
-        drop(k);
-        let Some(k) = sym.mix_dh(&identity.private, &e) else {
-            return false;
-        };
-        drop(k);
+        }
         // psk
         let key = sym.mix_psk(&self.preshared_key);
         // {}
