@@ -12,6 +12,7 @@
 //! all work is done on local copies, committed only at the end.
 
 use crate::kapi::crypto::{
+    blake2s_256,
     chacha20poly1305_open,
     chacha20poly1305_seal,
     constant_time_eq,
@@ -19,7 +20,6 @@ use crate::kapi::crypto::{
     curve25519_generate_public,
     memzero,
     random_bytes,
-    Blake2s,
     BLAKE2S_BLOCK_LEN, //
 };
 use crate::kapi::time;
@@ -125,37 +125,38 @@ pub(crate) fn generate_secret() -> Key {
     key
 }
 
-fn hash(parts: &[&[u8]]) -> [u8; NOISE_HASH_LEN] {
-    let mut h = Blake2s::new(NOISE_HASH_LEN);
-    for p in parts {
-        h.update(p);
-    }
+fn hash(first: &[u8], second: &[u8]) -> [u8; NOISE_HASH_LEN] {
     let mut out = [0u8; NOISE_HASH_LEN];
-    h.finalize_into(&mut out);
+    blake2s_256(&mut out, first, &[second]);
     out
+}
+
+/// HMAC's padded key, `key` XOR `byte` then `byte` to the block's end,
+/// built eight bytes at a time (a byte loop is most of HMAC's own work).
+fn hmac_pad(key: &[u8; NOISE_HASH_LEN], byte: u8) -> [u8; BLAKE2S_BLOCK_LEN] {
+    let fill = u64::from_ne_bytes([byte; 8]);
+    let mut pad = [0u8; BLAKE2S_BLOCK_LEN];
+    let mut words = pad.chunks_exact_mut(8);
+    // The key first: `zip` stops at it without taking a word it would drop.
+    for (k, word) in key.chunks_exact(8).zip(words.by_ref()) {
+        let mut kw = [0u8; 8];
+        kw.copy_from_slice(k);
+        word.copy_from_slice(&(u64::from_ne_bytes(kw) ^ fill).to_ne_bytes());
+    }
+    for word in words {
+        word.copy_from_slice(&fill.to_ne_bytes());
+    }
+    pad
 }
 
 /// HMAC-BLAKE2s of the concatenation of `parts` under `key` (at most one
 /// block long, which every caller's 32-byte key is).
 fn hmac(out: &mut [u8; NOISE_HASH_LEN], key: &[u8; NOISE_HASH_LEN], parts: &[&[u8]]) {
-    let mut pad = [0u8; BLAKE2S_BLOCK_LEN];
-    pad[..key.len()].copy_from_slice(key);
-    for b in pad.iter_mut() {
-        *b ^= 0x36;
-    }
-    let mut inner = Blake2s::new(NOISE_HASH_LEN);
-    inner.update(&pad);
-    for p in parts {
-        inner.update(p);
-    }
+    let mut pad = hmac_pad(key, 0x36);
     let mut ihash = [0u8; NOISE_HASH_LEN];
-    inner.finalize_into(&mut ihash);
-    for b in pad.iter_mut() {
-        *b ^= 0x36 ^ 0x5c;
-    }
-    let mut outer = Blake2s::new(NOISE_HASH_LEN);
-    outer.update(&pad).update(&ihash);
-    outer.finalize_into(out);
+    blake2s_256(&mut ihash, &pad, parts);
+    pad = hmac_pad(key, 0x5c);
+    blake2s_256(out, &pad, &[&ihash]);
     memzero(&mut pad);
     memzero(&mut ihash);
 }
@@ -200,7 +201,7 @@ impl SymmetricState {
     }
 
     fn mix_hash(&mut self, data: &[u8]) {
-        self.hash = hash(&[&self.hash, data]);
+        self.hash = hash(&self.hash, data);
     }
 
     /// Mixes a Diffie-Hellman result into the chaining key and returns the
@@ -698,19 +699,24 @@ impl Handshake {
         let ts = self.last_initiation_consumption.to_le_bytes();
         let ri = self.remote_index.to_le_bytes();
         let li = self.local_index.to_le_bytes();
-        hash(&[
+        let mut out = [0u8; NOISE_HASH_LEN];
+        blake2s_256(
+            &mut out,
             &[self.state as u8],
-            &self.remote_static,
-            self.precomputed_static_static.bytes(),
-            self.preshared_key.bytes(),
-            self.ephemeral_private.bytes(),
-            &self.remote_ephemeral,
-            &self.hash,
-            self.chaining_key.bytes(),
-            &self.latest_timestamp,
-            &ts,
-            &ri,
-            &li,
-        ])
+            &[
+                &self.remote_static,
+                self.precomputed_static_static.bytes(),
+                self.preshared_key.bytes(),
+                self.ephemeral_private.bytes(),
+                &self.remote_ephemeral,
+                &self.hash,
+                self.chaining_key.bytes(),
+                &self.latest_timestamp,
+                &ts,
+                &ri,
+                &li,
+            ],
+        );
+        out
     }
 }

@@ -50,7 +50,7 @@ impl<V: Clone + Send + Sync> PubkeyTable<V> {
     pub(crate) fn add(&self, pubkey: &[u8; NOISE_PUBLIC_KEY_LEN], peer: V) -> Result<bool> {
         Ok(self
             .map
-            .insert_unique(self.hash(pubkey), *pubkey, peer)?
+            .insert_unique(self.hash(pubkey), *pubkey, peer, GFP_KERNEL)?
             .is_ok())
     }
 
@@ -101,11 +101,35 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
             if self.map.contains(index as usize, &index) {
                 continue;
             }
-            match self.map.insert_unique(index as usize, index, value)? {
+            match self.map.insert_unique(index as usize, index, value, GFP_KERNEL)? {
                 Ok(()) => return Ok(index),
                 Err(v) => value = v,
             }
         }
+    }
+
+    /// A random index not in use now. Nothing reserves it: a caller that
+    /// hands it out before storing anything under it (the responder, whose
+    /// session is ready only after its response is built) stores with
+    /// [`IndexTable::insert_at`], which fails if the index was taken
+    /// meanwhile.
+    pub(crate) fn unused_index(&self) -> u32 {
+        loop {
+            let index = random_u32();
+            if !self.map.contains(index as usize, &index) {
+                return index;
+            }
+        }
+    }
+
+    /// Stores `value` under `index`; `false` (and nothing changes) if the
+    /// index is taken. Does not sleep (it may run inside an RCU read-side
+    /// section).
+    pub(crate) fn insert_at(&self, index: u32, value: V) -> Result<bool> {
+        Ok(self
+            .map
+            .insert_unique(index as usize, index, value, GFP_ATOMIC)?
+            .is_ok())
     }
 
     /// Points `index` at `value` instead (a handshake becoming a session

@@ -38,6 +38,7 @@ use crate::messages::{
 };
 use crate::noise::InitiationInProgress;
 use crate::peer::{
+    PeerHandshake,
     entry_peer,
     Endpoint,
     Peer,
@@ -536,8 +537,19 @@ fn consume_cookie(wg: &Wg, reply: &CookieReply) {
 /// driver's `wg_noise_handshake_begin_session`): the keypair takes over the
 /// handshake's index. `false` if there was no completed handshake.
 pub(crate) fn begin_session(peer: &Arc<Peer>) -> bool {
-    let wg = &peer.device;
     let mut h = peer.handshake.lock();
+    begin_session_locked(peer, &mut h)
+}
+
+/// As [`begin_session`], with the peer's handshake lock held. The
+/// initiator's handshake is in the index table, and its keypair replaces
+/// it there; the responder's never was (its response is built and its
+/// session derived in one hold of the lock, before the index is sent), and
+/// its keypair takes the index the response carries, unless another entry
+/// took that index meanwhile (a one in 2^32 chance per entry, which fails
+/// the handshake: the initiator retries).
+pub(crate) fn begin_session_locked(peer: &Arc<Peer>, h: &mut PeerHandshake) -> bool {
+    let wg = &peer.device;
     let Some(keys) = h.hs.begin_session() else {
         return false;
     };
@@ -551,6 +563,20 @@ pub(crate) fn begin_session(peer: &Arc<Peer>) -> bool {
     if peer.is_dead() {
         return false;
     }
+    if h.index.take().is_some() {
+        if !wg
+            .index
+            .replace(index, IndexEntry::Keypair(keypair.clone()))
+            .unwrap_or(false)
+        {
+            return false;
+        }
+    } else if !matches!(
+        wg.index.insert_at(index, IndexEntry::Keypair(keypair.clone())),
+        Ok(true)
+    ) {
+        return false;
+    }
     let evicted = peer
         .keypairs
         .lock()
@@ -558,10 +584,7 @@ pub(crate) fn begin_session(peer: &Arc<Peer>) -> bool {
     for old in evicted.iter().flatten() {
         wg.unindex_keypair(old);
     }
-    h.index = None;
-    wg.index
-        .replace(index, IndexEntry::Keypair(keypair))
-        .unwrap_or(false)
+    true
 }
 
 /// Notes a completed handshake's wall-clock time.

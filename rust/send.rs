@@ -396,7 +396,10 @@ pub(crate) fn handshake_send_worker(peer: &Arc<Peer>) {
 }
 
 /// Answers a consumed initiation and derives the session (the C driver's
-/// `wg_packet_send_handshake_response`).
+/// `wg_packet_send_handshake_response`). The response and the session come
+/// from one hold of the handshake lock, so the session's keypair goes
+/// straight into the index table under the index the response carries (the
+/// C driver first files the handshake there, then replaces it).
 pub(crate) fn send_handshake_response(peer: &Arc<Peer>) {
     let wg = &peer.device;
     peer.last_sent_handshake
@@ -406,31 +409,25 @@ pub(crate) fn send_handshake_response(peer: &Arc<Peer>) {
         if let Some(old) = h.index.take() {
             wg.unindex_handshake(old, peer);
         }
-        let Ok(index) = wg.index.insert(IndexEntry::Handshake(peer.clone())) else {
+        let index = wg.index.unused_index();
+        let Some(msg) = h.hs.create_response(generate_secret(), index) else {
             return;
         };
-        let msg = h.hs.create_response(generate_secret(), index);
-        if msg.is_some() {
-            h.index = Some(index);
-        } else {
-            wg.unindex_handshake(index, peer);
+        if !crate::receive::begin_session_locked(peer, &mut h) {
+            return;
         }
         msg
     };
-    let Some(mut msg) = msg else {
-        return;
-    };
+    let mut msg = msg;
     peer.cookie
         .lock()
         .add_macs(&mut msg.0, time::boottime_coarse_ns());
-    if crate::receive::begin_session(peer) {
-        timers::session_derived(peer);
-        timers::any_authenticated_packet_traversal(peer);
-        timers::any_authenticated_packet_sent(peer);
-        peer.last_sent_handshake
-            .store(time::boottime_coarse_ns(), Relaxed);
-        let _ = socket::send_buffer_to_peer(peer, msg.as_bytes(), HANDSHAKE_DSCP);
-    }
+    timers::session_derived(peer);
+    timers::any_authenticated_packet_traversal(peer);
+    timers::any_authenticated_packet_sent(peer);
+    peer.last_sent_handshake
+        .store(time::boottime_coarse_ns(), Relaxed);
+    let _ = socket::send_buffer_to_peer(peer, msg.as_bytes(), HANDSHAKE_DSCP);
 }
 
 /// Answers a handshake message we will not process under load with a

@@ -208,19 +208,9 @@ unsigned int wgrs_skb_len(const struct sk_buff *skb)
 	return skb->len;
 }
 
-void wgrs_blake2s_init(struct blake2s_ctx *ctx, size_t outlen)
-{
-	blake2s_init(ctx, outlen);
-}
-
 void wgrs_blake2s_init_key(struct blake2s_ctx *ctx, size_t outlen, const void *key, size_t keylen)
 {
 	blake2s_init_key(ctx, outlen, key, keylen);
-}
-
-void wgrs_memzero_explicit(void *s, size_t count)
-{
-	memzero_explicit(s, count);
 }
 
 int wgrs_crypto_memneq(const void *a, const void *b, size_t size)

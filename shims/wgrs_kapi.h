@@ -103,9 +103,7 @@ unsigned int wgrs_skb_len(const struct sk_buff *skb);
 struct net_device *wgrs_dev_get_next(struct net *net, unsigned long *ifindex);
 
 /* crypto and time */
-void wgrs_blake2s_init(struct blake2s_ctx *ctx, size_t outlen);
 void wgrs_blake2s_init_key(struct blake2s_ctx *ctx, size_t outlen, const void *key, size_t keylen);
-void wgrs_memzero_explicit(void *s, size_t count);
 int wgrs_crypto_memneq(const void *a, const void *b, size_t size);
 u64 wgrs_ktime_get_coarse_boottime_ns(void);
 void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);

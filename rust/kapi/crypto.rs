@@ -16,6 +16,17 @@ pub(crate) const AUTHTAG_LEN: usize = 16;
 pub(crate) const XNONCE_LEN: usize = 24;
 /// Bytes in a BLAKE2s block.
 pub(crate) const BLAKE2S_BLOCK_LEN: usize = 64;
+/// BLAKE2s's initialisation vector (RFC 7693, section 2.6).
+const BLAKE2S_IV: [u32; 8] = [
+    0x6A09_E667,
+    0xBB67_AE85,
+    0x3C6E_F372,
+    0xA54F_F53A,
+    0x510E_527F,
+    0x9B05_688C,
+    0x1F83_D9AB,
+    0x5BE0_CD19,
+];
 
 /// Computes `out = secret * point` on Curve25519. Returns `false` when the
 /// result is all zeros (a low-order point), which callers must reject.
@@ -176,6 +187,45 @@ pub(crate) fn xchacha20poly1305_open(
     }
 }
 
+/// Initialises `ctx` for unkeyed BLAKE2s with an `outlen`-byte digest
+/// (clamped to 1..=32): the library's `blake2s_init`, an inline function in
+/// C, done here so that each of a handshake's many hashes does not pay a
+/// call for it. The block buffer is left unwritten (unused while `buflen`
+/// is 0).
+#[inline]
+fn blake2s_init(ctx: &mut MaybeUninit<b::blake2s_ctx>, outlen: usize) {
+    let outlen = outlen.clamp(1, KEY_LEN);
+    let p = ctx.as_mut_ptr();
+    let mut h = BLAKE2S_IV;
+    // The parameter block's first word: digest length, no key, fanout and
+    // depth 1.
+    h[0] ^= 0x0101_0000 | outlen as u32;
+    // SAFETY: `p` points to room for a context; each field written is in
+    // it (no reference to the uninitialised whole is made).
+    unsafe {
+        core::ptr::addr_of_mut!((*p).h).write(h);
+        core::ptr::addr_of_mut!((*p).t).write([0; 2]);
+        core::ptr::addr_of_mut!((*p).f).write([0; 2]);
+        core::ptr::addr_of_mut!((*p).buflen).write(0);
+        core::ptr::addr_of_mut!((*p).outlen).write(outlen as u32);
+    }
+}
+
+/// BLAKE2s-256 of the concatenation of `first` and `rest`, in one go: no
+/// context escapes, and the library's final step zeroes it.
+#[inline]
+pub(crate) fn blake2s_256(out: &mut [u8; KEY_LEN], first: &[u8], rest: &[&[u8]]) {
+    let mut ctx = MaybeUninit::<b::blake2s_ctx>::uninit();
+    blake2s_init(&mut ctx, KEY_LEN);
+    for data in core::iter::once(&first).chain(rest) {
+        // SAFETY: `ctx` was initialised above; `data` is valid for its
+        // length.
+        unsafe { b::blake2s_update(ctx.as_mut_ptr(), data.as_ptr(), data.len()) };
+    }
+    // SAFETY: `ctx` is initialised; `out` has room for the 32-byte digest.
+    unsafe { b::blake2s_final(ctx.as_mut_ptr(), out.as_mut_ptr()) };
+}
+
 /// An incremental BLAKE2s computation. Its state is zeroed when dropped
 /// (by the library's final step, or else by `Drop`).
 ///
@@ -188,11 +238,10 @@ pub(crate) struct Blake2s(MaybeUninit<b::blake2s_ctx>);
 
 impl Blake2s {
     /// Unkeyed BLAKE2s with an `outlen`-byte digest (1..=32).
+    #[inline]
     pub(crate) fn new(outlen: usize) -> Self {
         let mut ctx = MaybeUninit::<b::blake2s_ctx>::uninit();
-        // SAFETY: `ctx` has room for a context, which the library
-        // initialises; `outlen` is in range at every call site (16 or 32).
-        unsafe { b::wgrs_blake2s_init(ctx.as_mut_ptr(), outlen.clamp(1, KEY_LEN)) };
+        blake2s_init(&mut ctx, outlen);
         // INVARIANT: initialised above.
         Blake2s(ctx)
     }
@@ -215,6 +264,7 @@ impl Blake2s {
     }
 
     /// Feeds `data`.
+    #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) -> &mut Self {
         // SAFETY: `data` is valid for its length; the context is initialised
         // (the type invariant).
@@ -224,6 +274,7 @@ impl Blake2s {
 
     /// Writes the digest into `out`, which must hold the `outlen` given at
     /// creation (the callers pass arrays of exactly that size).
+    #[inline]
     pub(crate) fn finalize_into(mut self, out: &mut [u8]) {
         if out.len() == KEY_LEN {
             // SAFETY: the context is initialised; `out` has room for the
@@ -244,20 +295,33 @@ impl Blake2s {
 
 impl Drop for Blake2s {
     fn drop(&mut self) {
-        // SAFETY: zeroing the bytes of a context we own.
-        unsafe {
-            b::wgrs_memzero_explicit(
-                self.0.as_mut_ptr().cast(),
+        // SAFETY: the context is ours; any bytes may be written to it.
+        let bytes = unsafe {
+            core::slice::from_raw_parts_mut(
+                self.0.as_mut_ptr().cast::<u8>(),
                 core::mem::size_of::<b::blake2s_ctx>(),
             )
         };
+        memzero(bytes);
     }
 }
 
-/// Zeroes `buf` in a way the compiler may not optimise out.
+/// Zeroes `buf` in a way the compiler may not optimise out (the kernel's
+/// `memzero_explicit`, inline here: the stores of a fixed-size buffer need
+/// no call to `memset`).
+#[inline]
 pub(crate) fn memzero(buf: &mut [u8]) {
-    // SAFETY: `buf` is valid for writes of its length.
-    unsafe { b::wgrs_memzero_explicit(buf.as_mut_ptr().cast(), buf.len()) };
+    buf.fill(0);
+    // SAFETY: an empty assembly block. It is given the buffer's address and
+    // may read memory (no `nomem`), so the compiler must complete the stores
+    // above before it, as the kernel's `barrier_data` makes it.
+    unsafe {
+        core::arch::asm!(
+            "/* {0} */",
+            in(reg) buf.as_ptr(),
+            options(nostack, preserves_flags, readonly)
+        )
+    };
 }
 
 /// Compares two byte strings in time independent of their contents (the

@@ -147,14 +147,16 @@ impl<K: Eq + Copy + Send + Sync, V: Clone + Send + Sync> RcuHashMap<K, V> {
     }
 
     /// Inserts `key -> value` unless `key` is present; gives `value` back
-    /// if it was.
+    /// if it was. The node is allocated with `flags` (`GFP_ATOMIC` where
+    /// the caller may not sleep).
     pub(crate) fn insert_unique(
         &self,
         hash: usize,
         key: K,
         value: V,
+        flags: kernel::alloc::Flags,
     ) -> Result<core::result::Result<(), V>> {
-        let node = Self::new_node(key, value, GFP_KERNEL)?;
+        let node = Self::new_node(key, value, flags)?;
         let guard = self.lock.lock();
         let bucket = self.bucket(hash);
         let mut p = bucket.load(Relaxed);
