@@ -134,6 +134,12 @@ bool wgrs_skb_gso_joinable(const struct sk_buff *skb)
  * be shorter; and less than 64 KiB in all. The UDP checksum is left to
  * the segmentation or the device (CHECKSUM_PARTIAL, starting at the UDP
  * header the tunnel transmit pushes in front of the data).
+ *
+ * Each member gives up the use of its header area (__skb_header_release(),
+ * as TCP does for the packets it keeps for retransmission): skb_segment()
+ * makes each segment from a clone of its member and writes the segment's
+ * headers in front of the payload, which a clone of a member that kept its
+ * header could only do after copying the whole packet (skb_cow_head()).
  */
 struct sk_buff *wgrs_skb_join_udp_gso(struct sk_buff *first, unsigned int size,
 				      unsigned int segs)
@@ -146,6 +152,7 @@ struct sk_buff *wgrs_skb_join_udp_gso(struct sk_buff *first, unsigned int size,
 	skb_walk_frags(first, seg) {
 		len += seg->len;
 		truesize += seg->truesize;
+		__skb_header_release(seg);
 	}
 	first->len += len;
 	first->data_len += len;
