@@ -58,7 +58,7 @@ use crate::peerlookup::{
 };
 use crate::queueing::{
     CryptQueue,
-    Job,
+    JobRef,
     QueueItem, //
 };
 use crate::ratelimiter::Ratelimiter;
@@ -251,8 +251,8 @@ pub(crate) struct Wg {
     /// The bound sockets, while the device is up.
     pub(crate) sockets: RcuBox<Sockets>,
     wqs: RcuBox<Arc<Workqueues>>,
-    pub(crate) encrypt_queue: CryptQueue<Arc<Job<TxBatch>>>,
-    pub(crate) decrypt_queue: CryptQueue<Arc<Job<RxPacket>>>,
+    pub(crate) encrypt_queue: CryptQueue<JobRef<TxBatch>>,
+    pub(crate) decrypt_queue: CryptQueue<JobRef<RxPacket>>,
     pub(crate) handshake_queue: CryptQueue<HandshakeJob>,
     /// Handshake messages queued (the load measure; briefly off by one
     /// while a message is being queued or was just drained).
@@ -465,13 +465,13 @@ impl Wg {
     }
 }
 
-impl QueueItem for Arc<Job<TxBatch>> {
+impl QueueItem for JobRef<TxBatch> {
     fn run(self) {
         crate::send::encrypt_job(&self);
     }
 }
 
-impl QueueItem for Arc<Job<RxPacket>> {
+impl QueueItem for JobRef<RxPacket> {
     fn run(self) {
         crate::receive::decrypt_job(&self);
     }

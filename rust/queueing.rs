@@ -17,6 +17,7 @@
 //! Handshake messages use a [`CryptQueue`] too (any order).
 
 use crate::kapi::handoff::Handoff;
+use crate::kapi::shared::Shared;
 use crate::kapi::sync::{
     new_spinlock_bh,
     SpinLockBh, //
@@ -133,13 +134,10 @@ pub(crate) struct Job<T> {
 
 impl<T: Send + Unpin> Job<T> {
     /// A pending job holding `data`.
-    pub(crate) fn new(data: T) -> Result<Arc<Self>> {
-        Ok(Arc::new(
-            Self {
-                cell: Handoff::new(data),
-            },
-            GFP_ATOMIC,
-        )?)
+    pub(crate) fn new(data: T) -> Result<JobRef<T>> {
+        Shared::new(Self {
+            cell: Handoff::new(data),
+        })
     }
 
     /// Runs `work` on the data, then marks the job done or failed as `work`
@@ -165,11 +163,15 @@ impl<T: Send + Unpin> Job<T> {
     }
 }
 
+/// A reference to a job (one is on its peer's queue, one on the crypt
+/// queue), made and freed for every packet, so not a kernel `Arc`.
+pub(crate) type JobRef<T> = Shared<Job<T>>;
+
 /// A peer's ordered queue of jobs (at most `MAX_QUEUED_PACKETS`).
 #[pin_data]
 pub(crate) struct PeerQueue<T> {
     #[pin]
-    fifo: SpinLockBh<Fifo<Arc<Job<T>>>>,
+    fifo: SpinLockBh<Fifo<JobRef<T>>>,
 }
 
 impl<T: Send + Unpin> PeerQueue<T> {
@@ -181,12 +183,12 @@ impl<T: Send + Unpin> PeerQueue<T> {
     }
 
     /// Appends `job`; gives it back if the queue is full.
-    pub(crate) fn push(&self, job: Arc<Job<T>>) -> core::result::Result<(), Arc<Job<T>>> {
+    pub(crate) fn push(&self, job: JobRef<T>) -> core::result::Result<(), JobRef<T>> {
         self.fifo.lock().push(job)
     }
 
     /// Takes the first job if it is no longer pending.
-    pub(crate) fn pop_ready(&self) -> Option<(JobState, Arc<Job<T>>)> {
+    pub(crate) fn pop_ready(&self) -> Option<(JobState, JobRef<T>)> {
         let mut fifo = self.fifo.lock();
         let state = fifo.peek()?.state();
         if state == JobState::Pending {

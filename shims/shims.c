@@ -247,6 +247,11 @@ void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags)
 	return kmem_cache_alloc(cache, flags);
 }
 
+void *wgrs_kmalloc_atomic(size_t size)
+{
+	return kmalloc(size, GFP_ATOMIC);
+}
+
 void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr)
 {
 	kvfree_call_rcu(head, ptr);

@@ -112,6 +112,7 @@ void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
 u64 wgrs_totalram_bytes(void);
 struct kmem_cache *wgrs_kmem_cache_create(const char *name, unsigned int size, unsigned int align);
 void *wgrs_kmem_cache_alloc(struct kmem_cache *cache, gfp_t flags);
+void *wgrs_kmalloc_atomic(size_t size);
 void wgrs_kvfree_rcu(struct kvfree_rcu_head *head, void *ptr);
 static const gfp_t WGRS_GFP_KERNEL = GFP_KERNEL;
 

@@ -21,6 +21,7 @@ pub(crate) mod netns;
 pub(crate) mod rcu;
 pub(crate) mod rcu_hash;
 pub(crate) mod route;
+pub(crate) mod shared;
 pub(crate) mod skb;
 pub(crate) mod slab;
 pub(crate) mod sync;

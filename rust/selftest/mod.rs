@@ -27,4 +27,6 @@ mod peerlookup;
 #[cfg(wgrs_kunit_tests)]
 mod ratelimiter;
 #[cfg(wgrs_kunit_tests)]
+mod shared;
+#[cfg(wgrs_kunit_tests)]
 mod vectors;
