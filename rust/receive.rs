@@ -38,10 +38,10 @@ use crate::messages::{
 };
 use crate::noise::InitiationInProgress;
 use crate::peer::{
-    PeerHandshake,
     entry_peer,
     Endpoint,
     Peer,
+    PeerHandshake,
     Walltime, //
 };
 use crate::queueing::{
@@ -563,7 +563,9 @@ pub(crate) fn begin_session_locked(peer: &Arc<Peer>, h: &mut PeerHandshake) -> b
     if peer.is_dead() {
         return false;
     }
-    if h.index.take().is_some() {
+    if h.index.is_some() {
+        // On failure the handshake's entry stays, and `h.index` with it,
+        // for whoever clears the handshake to remove.
         if !wg
             .index
             .replace(index, IndexEntry::Keypair(keypair.clone()))
@@ -571,6 +573,7 @@ pub(crate) fn begin_session_locked(peer: &Arc<Peer>, h: &mut PeerHandshake) -> b
         {
             return false;
         }
+        h.index = None;
     } else if !matches!(
         wg.index.insert_at(index, IndexEntry::Keypair(keypair.clone())),
         Ok(true)

@@ -404,7 +404,7 @@ pub(crate) fn send_handshake_response(peer: &Arc<Peer>) {
     let wg = &peer.device;
     peer.last_sent_handshake
         .store(time::boottime_coarse_ns(), Relaxed);
-    let msg = {
+    let mut msg = {
         let mut h = peer.handshake.lock();
         if let Some(old) = h.index.take() {
             wg.unindex_handshake(old, peer);
@@ -418,7 +418,6 @@ pub(crate) fn send_handshake_response(peer: &Arc<Peer>) {
         }
         msg
     };
-    let mut msg = msg;
     peer.cookie
         .lock()
         .add_macs(&mut msg.0, time::boottime_coarse_ns());

@@ -95,10 +95,9 @@ pub(crate) fn chacha20poly1305_seal_in_place(
         return false;
     };
     let p = buf.as_mut_ptr();
-    // SAFETY: `p` is valid for `len + 16` bytes; the library reads the
-    // plaintext and writes the ciphertext over it in one forward pass (the
-    // same buffer as source and destination is allowed), then writes the
-    // tag at `p + len`, still inside `buf`.
+    // SAFETY: `p` is valid for `len + 16` bytes; the library encrypts in one
+    // forward pass (source and destination may be the same buffer), then
+    // writes the tag at `p + len`, still inside `buf`.
     unsafe {
         b::chacha20poly1305_encrypt(p, p, len, ad.as_ptr(), ad.len(), nonce, key.as_ptr())
     };
