@@ -298,7 +298,7 @@ impl Wg {
     /// must not sleep), unless the device is being torn down.
     pub(crate) fn with_wqs<R>(&self, f: impl FnOnce(&Workqueues) -> R) -> Option<R> {
         let g = ReadGuard::new();
-        self.wqs.get(&g).map(|w| f(w))
+        self.wqs(&g).map(f)
     }
 
     /// The workqueues, for as long as the read-side section `g` lasts,

@@ -96,14 +96,22 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
     /// then claimed under it; a taken index means drawing another.
     pub(crate) fn insert_with(&self, mut value: V, mut next: impl FnMut() -> u32) -> Result<u32> {
         loop {
-            let index = next();
+            let index = self.unused_from(&mut next);
             // Indices are random, so the index is its own hash.
-            if self.map.contains(index as usize, &index) {
-                continue;
-            }
             match self.map.insert_unique(index as usize, index, value, GFP_KERNEL)? {
                 Ok(()) => return Ok(index),
                 Err(v) => value = v,
+            }
+        }
+    }
+
+    /// The first candidate from `next` not in use now (checked without the
+    /// lock).
+    fn unused_from(&self, next: &mut impl FnMut() -> u32) -> u32 {
+        loop {
+            let index = next();
+            if !self.map.contains(index as usize, &index) {
+                return index;
             }
         }
     }
@@ -114,12 +122,7 @@ impl<V: Clone + Send + Sync> IndexTable<V> {
     /// [`IndexTable::insert_at`], which fails if the index was taken
     /// meanwhile.
     pub(crate) fn unused_index(&self) -> u32 {
-        loop {
-            let index = random_u32();
-            if !self.map.contains(index as usize, &index) {
-                return index;
-            }
-        }
+        self.unused_from(&mut random_u32)
     }
 
     /// Stores `value` under `index`; `false` (and nothing changes) if the

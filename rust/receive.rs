@@ -563,27 +563,20 @@ pub(crate) fn begin_session_locked(peer: &Arc<Peer>, h: &mut PeerHandshake) -> b
     if peer.is_dead() {
         return false;
     }
-    if h.index.is_some() {
-        // On failure the handshake's entry stays, and `h.index` with it,
-        // for whoever clears the handshake to remove.
-        if !wg
-            .index
-            .replace(index, IndexEntry::Keypair(keypair.clone()))
-            .unwrap_or(false)
-        {
-            return false;
-        }
-        h.index = None;
-    } else if !matches!(
-        wg.index.insert_at(index, IndexEntry::Keypair(keypair.clone())),
-        Ok(true)
-    ) {
+    // On failure the initiator's handshake entry stays, and `h.index` with
+    // it, for whoever clears the handshake to remove.
+    let entry = IndexEntry::Keypair(keypair.clone());
+    let filed = if h.index.is_some() {
+        wg.index.replace(index, entry)
+    } else {
+        wg.index.insert_at(index, entry)
+    };
+    if !matches!(filed, Ok(true)) {
         return false;
     }
-    let evicted = peer
-        .keypairs
-        .lock()
-        .add(keypair.clone(), keypair.i_am_the_initiator);
+    h.index = None;
+    let initiator = keypair.i_am_the_initiator;
+    let evicted = peer.keypairs.lock().add(keypair, initiator);
     for old in evicted.iter().flatten() {
         wg.unindex_keypair(old);
     }
