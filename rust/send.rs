@@ -303,9 +303,23 @@ fn send_encrypted(peer: &Arc<Peer>, packets: SkbList) {
     timers::any_authenticated_packet_traversal(peer);
     timers::any_authenticated_packet_sent(peer);
     let keepalive_len = message_data_len(0);
-    let data_sent = socket::send_data_to_peer(peer, packets, |skb| skb.len() != keepalive_len);
-    if data_sent {
-        timers::data_sent(peer);
+    // The new-handshake timer is armed before the first data packet
+    // leaves, not after the send as in the C driver: the answer may come
+    // back (and cancel the timer) before the send returns, which would
+    // leave the timer armed with nothing left to cancel it, and a useless
+    // handshake 15 s later.
+    let mut armed = None;
+    let data_sent = socket::send_data_to_peer(peer, packets, |skb| {
+        let data = skb.len() != keepalive_len;
+        if data && armed.is_none() {
+            armed = Some(timers::data_sent(peer));
+        }
+        data
+    });
+    if !data_sent && armed == Some(true) {
+        // Nothing left: no answer can come, and the C driver would not
+        // have armed it.
+        timers::data_not_sent(peer);
     }
     keep_key_fresh(peer);
 }
@@ -391,8 +405,11 @@ pub(crate) fn handshake_send_worker(peer: &Arc<Peer>) {
     timers::any_authenticated_packet_sent(peer);
     peer.last_sent_handshake
         .store(time::boottime_coarse_ns(), Relaxed);
-    let _ = socket::send_buffer_to_peer(peer, msg.as_bytes(), HANDSHAKE_DSCP);
+    // Armed before the send (the C driver arms it after): a response
+    // processed before the send returns would otherwise find nothing to
+    // cancel, and the initiation would be sent again after REKEY_TIMEOUT.
     timers::handshake_initiated(peer);
+    let _ = socket::send_buffer_to_peer(peer, msg.as_bytes(), HANDSHAKE_DSCP);
 }
 
 /// Answers a consumed initiation and derives the session (the C driver's

@@ -327,7 +327,7 @@ impl Run {
 pub(crate) fn send_data_to_peer(
     peer: &Peer,
     packets: SkbList,
-    is_data: impl Fn(&SkBuff) -> bool,
+    mut is_data: impl FnMut(&SkBuff) -> bool,
 ) -> bool {
     let mut data_sent = false;
     let mut run = Run::new();

@@ -145,14 +145,23 @@ pub(crate) fn expired_persistent_keepalive(peer: &Peer) {
     }
 }
 
-/// We sent a data packet (not a keepalive).
-pub(crate) fn data_sent(peer: &Peer) {
-    if !HasTimer::<TIMER_NEW_HANDSHAKE>::timer(peer).is_pending() {
-        arm::<TIMER_NEW_HANDSHAKE>(
-            peer,
-            secs_to_jiffies(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) + jitter(),
-        );
+/// We are sending a data packet (not a keepalive). Returns whether this
+/// armed the new-handshake timer (it was not pending).
+pub(crate) fn data_sent(peer: &Peer) -> bool {
+    if HasTimer::<TIMER_NEW_HANDSHAKE>::timer(peer).is_pending() {
+        return false;
     }
+    arm::<TIMER_NEW_HANDSHAKE>(
+        peer,
+        secs_to_jiffies(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) + jitter(),
+    );
+    true
+}
+
+/// The data that [`data_sent`] armed the new-handshake timer for did not
+/// leave after all.
+pub(crate) fn data_not_sent(peer: &Peer) {
+    HasTimer::<TIMER_NEW_HANDSHAKE>::timer(peer).cancel();
 }
 
 /// We received a data packet (not a keepalive).
