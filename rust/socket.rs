@@ -329,6 +329,16 @@ pub(crate) fn send_data_to_peer(
     packets: SkbList,
     mut is_data: impl FnMut(&SkBuff) -> bool,
 ) -> bool {
+    if packets.len() == 1 {
+        // A lone packet (a ping, a request, an ACK) has no run to join.
+        let mut packets = packets;
+        let Some(skb) = packets.pop_front() else {
+            return false;
+        };
+        let ds = skb.cb().ds;
+        let data = is_data(&skb);
+        return send_skb_to_peer(peer, skb, ds).is_ok() && data;
+    }
     let mut data_sent = false;
     let mut run = Run::new();
     for skb in packets {
