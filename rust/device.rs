@@ -58,6 +58,7 @@ use crate::peerlookup::{
 };
 use crate::queueing::{
     CryptQueue,
+    Job,
     JobRef,
     QueueItem, //
 };
@@ -474,6 +475,14 @@ impl QueueItem for JobRef<TxBatch> {
 impl QueueItem for JobRef<RxPacket> {
     fn run(self) {
         crate::receive::decrypt_job(&self);
+    }
+
+    fn queued_at(&self) -> Option<u64> {
+        Job::<RxPacket>::queued_at(self)
+    }
+
+    fn run_dropped(self) {
+        crate::receive::drop_late_job(&self);
     }
 }
 

@@ -12,6 +12,7 @@ use kernel::{
 };
 
 mod allowedips;
+mod codel;
 mod cookie;
 mod counter;
 mod device;

@@ -15,13 +15,19 @@
 //!   they are done, so a fast CPU never overtakes a slow one.
 //!
 //! Handshake messages use a [`CryptQueue`] too (any order).
+//!
+//! A queue whose items say when they were queued ([`QueueItem::queued_at`],
+//! received data) keeps its delay down: its workers ask a [`Codel`] about
+//! each item they take, and drop the ones it picks.
 
+use crate::codel::Codel;
 use crate::kapi::handoff::Handoff;
 use crate::kapi::shared::Shared;
 use crate::kapi::sync::{
     new_spinlock_bh,
     SpinLockBh, //
 };
+use crate::kapi::time;
 use crate::kapi::workqueue::{
     self,
     cpu,
@@ -130,6 +136,8 @@ pub(crate) use crate::kapi::handoff::Stage as JobState;
 /// consumer, handed between them without a lock ([`Handoff`]).
 pub(crate) struct Job<T> {
     cell: Handoff<T>,
+    /// When it was queued ([`time::mono_ns`]), if that is kept (0: not).
+    queued: u64,
 }
 
 impl<T: Send + Unpin> Job<T> {
@@ -137,7 +145,22 @@ impl<T: Send + Unpin> Job<T> {
     pub(crate) fn new(data: T) -> Result<JobRef<T>> {
         Shared::new(Self {
             cell: Handoff::new(data),
+            queued: 0,
         })
+    }
+
+    /// A pending job holding `data` that keeps the time it was made, for a
+    /// queue that limits its delay ([`QueueItem::queued_at`]).
+    pub(crate) fn new_timed(data: T) -> Result<JobRef<T>> {
+        Shared::new(Self {
+            cell: Handoff::new(data),
+            queued: time::mono_ns().max(1),
+        })
+    }
+
+    /// When a job made by [`Job::new_timed`] was made.
+    pub(crate) fn queued_at(&self) -> Option<u64> {
+        (self.queued != 0).then_some(self.queued)
     }
 
     /// Runs `work` on the data, then marks the job done or failed as `work`
@@ -211,13 +234,50 @@ impl<T: Send + Unpin> PeerQueue<T> {
 pub(crate) trait QueueItem: Send + 'static {
     /// Runs the item's work (process context).
     fn run(self);
+
+    /// When the item was queued ([`time::mono_ns`]), for a queue that
+    /// drops items to keep its delay down; `None` (the default) for an
+    /// item that is never dropped so.
+    fn queued_at(&self) -> Option<u64> {
+        None
+    }
+
+    /// What the item does instead of its work when it is dropped.
+    fn run_dropped(self)
+    where
+        Self: Sized,
+    {
+        drop(self);
+    }
+}
+
+/// A crypt queue's items and its delay controller, under one lock.
+struct RingState<J> {
+    fifo: Fifo<J>,
+    codel: Codel,
+}
+
+impl<J: QueueItem> RingState<J> {
+    /// Takes the next item, and whether to drop it instead of running it.
+    fn pop(&mut self) -> Option<(J, bool)> {
+        let item = self.fifo.pop()?;
+        let late = match item.queued_at() {
+            Some(t) => {
+                let now = time::mono_ns();
+                self.codel
+                    .should_drop(now, now.saturating_sub(t), self.fifo.len)
+            }
+            None => false,
+        };
+        Some((item, late))
+    }
 }
 
 /// The ring shared by a crypt queue's workers.
 #[pin_data]
 struct Ring<J> {
     #[pin]
-    fifo: SpinLockBh<Fifo<J>>,
+    state: SpinLockBh<RingState<J>>,
 }
 
 /// One CPU's worker of a [`CryptQueue`].
@@ -237,10 +297,14 @@ impl<J: QueueItem> WorkItem for CpuWorker<J> {
 
     fn run(this: Arc<CpuWorker<J>>) {
         loop {
-            let Some(item) = this.ring.fifo.lock().pop() else {
+            let Some((item, late)) = this.ring.state.lock().pop() else {
                 break;
             };
-            item.run();
+            if late {
+                item.run_dropped();
+            } else {
+                item.run();
+            }
             if cpu::need_resched() {
                 cpu::cond_resched();
             }
@@ -263,7 +327,13 @@ impl<J: QueueItem> CryptQueue<J> {
         let fifo = Fifo::with_capacity(max)?;
         let ring = Arc::pin_init(
             pin_init!(Ring {
-                fifo <- new_spinlock_bh!(fifo, "wireguard_rs_crypt_ring"),
+                state <- new_spinlock_bh!(
+                    RingState {
+                        fifo,
+                        codel: Codel::new(),
+                    },
+                    "wireguard_rs_crypt_ring"
+                ),
             }),
             GFP_KERNEL,
         )?;
@@ -292,7 +362,7 @@ impl<J: QueueItem> CryptQueue<J> {
     /// Queues `item` and kicks the next online CPU's worker on `wq`; gives
     /// the item back if the ring is full.
     pub(crate) fn push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
-        self.ring.fifo.lock().push(item)?;
+        self.ring.state.lock().fifo.push(item)?;
         self.kick(wq);
         Ok(())
     }
@@ -300,8 +370,8 @@ impl<J: QueueItem> CryptQueue<J> {
     /// As [`CryptQueue::push`], but gives up instead of waiting if another
     /// CPU is adding to the ring right now (for a producer under flood).
     pub(crate) fn try_push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
-        match self.ring.fifo.try_lock() {
-            Some(mut f) => f.push(item)?,
+        match self.ring.state.try_lock() {
+            Some(mut s) => s.fifo.push(item)?,
             None => return Err(item),
         }
         self.kick(wq);
@@ -325,7 +395,8 @@ impl<J: QueueItem> CryptQueue<J> {
     /// Takes every waiting item out (the device is going down).
     pub(crate) fn drain(&self) -> KVec<J> {
         let mut out = KVec::new();
-        let mut fifo = self.ring.fifo.lock();
+        let mut state = self.ring.state.lock();
+        let fifo = &mut state.fifo;
         while let Some(j) = fifo.pop() {
             // Out of memory: the item is dropped here instead.
             let _ = out.push(j, GFP_ATOMIC);

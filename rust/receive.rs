@@ -147,7 +147,7 @@ fn consume_data(wg: &Wg, skb: SkBuff) {
     if peer.is_dead() {
         return;
     }
-    let Ok(job) = Job::new(RxPacket { skb, keypair }) else {
+    let Ok(job) = Job::new_timed(RxPacket { skb, keypair }) else {
         return;
     };
     if peer.rx_queue.push(job.clone()).is_err() {
@@ -186,6 +186,15 @@ pub(crate) fn decrypt_job(job: &Job<RxPacket>) {
         (ok, peer)
     });
     if let Some(peer) = peer {
+        peer.napi.schedule();
+    }
+}
+
+/// A job the decryption queue's delay control dropped: marked failed
+/// undecrypted (its peer's NAPI skips it in order) and counted as a drop.
+pub(crate) fn drop_late_job(job: &Job<RxPacket>) {
+    if let Some(peer) = job.process(|rx| (false, rx.keypair.peer.clone())) {
+        peer.with_netdev(|d| d.count_rx_dropped(1));
         peer.napi.schedule();
     }
 }

@@ -43,6 +43,9 @@ void wgrs_dev_stats_add(struct net_device *dev, enum wgrs_stat which, u64 n)
 		DEV_STATS_ADD(dev, rx_errors, n);
 		DEV_STATS_ADD(dev, rx_frame_errors, n);
 		break;
+	case WGRS_STAT_RX_DROPPED:
+		DEV_STATS_ADD(dev, rx_dropped, n);
+		break;
 	}
 }
 
@@ -221,6 +224,11 @@ int wgrs_crypto_memneq(const void *a, const void *b, size_t size)
 u64 wgrs_ktime_get_coarse_boottime_ns(void)
 {
 	return ktime_get_coarse_boottime_ns();
+}
+
+u64 wgrs_ktime_get_mono_fast_ns(void)
+{
+	return ktime_get_mono_fast_ns();
 }
 
 void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec)

@@ -70,6 +70,7 @@ enum wgrs_stat {
 	WGRS_STAT_TX_DROPPED,
 	WGRS_STAT_RX_LENGTH_ERRORS,
 	WGRS_STAT_RX_FRAME_ERRORS,
+	WGRS_STAT_RX_DROPPED,
 };
 void wgrs_dev_stats_add(struct net_device *dev, enum wgrs_stat which, u64 n);
 void wgrs_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len);
@@ -106,6 +107,7 @@ struct net_device *wgrs_dev_get_next(struct net *net, unsigned long *ifindex);
 void wgrs_blake2s_init_key(struct blake2s_ctx *ctx, size_t outlen, const void *key, size_t keylen);
 int wgrs_crypto_memneq(const void *a, const void *b, size_t size);
 u64 wgrs_ktime_get_coarse_boottime_ns(void);
+u64 wgrs_ktime_get_mono_fast_ns(void);
 void wgrs_ktime_get_real_ts64(s64 *sec, long *nsec);
 
 /* slab caches and RCU */

@@ -167,6 +167,12 @@ impl NetDevice {
         unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_TX_DROPPED, n as u64) }
     }
 
+    /// Counts `n` received packets dropped (not errors).
+    pub(crate) fn count_rx_dropped(&self, n: usize) {
+        // SAFETY: the device is valid.
+        unsafe { b::wgrs_dev_stats_add(self.as_raw(), b::WGRS_STAT_RX_DROPPED, n as u64) }
+    }
+
     /// Counts a received packet with a bad length (an rx error too).
     pub(crate) fn count_rx_length_error(&self) {
         // SAFETY: the device is valid.

@@ -11,6 +11,13 @@ pub(crate) fn boottime_coarse_ns() -> u64 {
     unsafe { b::wgrs_ktime_get_coarse_boottime_ns() }
 }
 
+/// Nanoseconds of the monotonic clock at the clock source's resolution,
+/// cheap and callable in any context (for measuring queueing delays).
+pub(crate) fn mono_ns() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { b::wgrs_ktime_get_mono_fast_ns() }
+}
+
 /// Wall-clock time as (seconds, nanoseconds) since the Unix epoch.
 pub(crate) fn realtime() -> (i64, u32) {
     let mut sec: i64 = 0;

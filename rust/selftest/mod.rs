@@ -11,6 +11,8 @@ mod allowedips;
 #[cfg(wgrs_kunit_bench)]
 mod bench;
 #[cfg(wgrs_kunit_tests)]
+mod codel;
+#[cfg(wgrs_kunit_tests)]
 mod cookie;
 #[cfg(wgrs_kunit_tests)]
 mod counter;

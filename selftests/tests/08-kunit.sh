@@ -1,7 +1,7 @@
 #!/bin/sh
 # The in-module KUnit suites (rust/selftest/): known-answer vectors from an
 # independent implementation, handshakes, cookies, replay counter, keypair
-# rotation, rate limiter, the AllowedIPs trie, the lookup tables and the
+# rotation, rate limiter, the decryption ring's delay control, the AllowedIPs trie, the lookup tables and the
 # pipeline's job handoff and reference-counted jobs. They
 # are in the module's test build (/modules/kunit/, WGRS_KUNIT=tests), whose
 # suites KUnit runs as it loads; one result line per test case, and a
@@ -11,7 +11,7 @@ KUNIT_KO=/modules/kunit/wireguard-rs.ko
 kunit_run "$KUNIT_KO" > /tmp/kunit.txt || { result FAIL "kunit: the test build loads"; exit 1; }
 kunit_results kunit /tmp/kunit.txt
 # Every suite must have run (a build without them would pass nothing).
-for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_session wireguard_rs_ratelimiter wireguard_rs_peerlookup wireguard_rs_handoff wireguard_rs_shared; do
+for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_codel wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_session wireguard_rs_ratelimiter wireguard_rs_peerlookup wireguard_rs_handoff wireguard_rs_shared; do
 	if grep -q "^$suite\." /tmp/kunit.txt; then result PASS "kunit: suite $suite ran"
 	else result FAIL "kunit: suite $suite ran"; log_since_start | tail -n 30; fi
 done
