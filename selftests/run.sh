@@ -73,7 +73,6 @@ boot() {
 	local clock=()
 	if [ $mode = bench ] && [ "${WGRS_BENCH_CLOCK:-icount}" = icount ]; then
 		clock=(-icount shift=3,sleep=off)
-		cmdline+=" wgrs.clock=icount"
 		echo "== [$flavor] bench clock: icount (8 ns of guest time per instruction, idle time skipped)"
 	fi
 	t_boot=$(date +%s)

@@ -6,9 +6,8 @@
 # time, as ping but timed over 500 of them, 100 under load) on an idle
 # tunnel and under a TCP stream, handshake initiations a device answers
 # per second (1000 valid initiations from 1000 peers, made on the host,
-# sent with at most 64 unanswered), and the CPU time per gigabyte of the
-# one TCP stream (system, irq and softirq of all CPUs; under the
-# instruction clock, the transfer's own duration: see tcp_cpu). With the cipher's
+# sent with at most 64 unanswered), and the CPU time (system, irq and
+# softirq, all CPUs) per gigabyte of the one TCP stream. With the cipher's
 # limit from 10-kunit.sh (same boot), the one stream's share of that
 # limit, and how many requests the loaded round trip lost (not a goal).
 # Closes with how many of issue 14's goals hold. Figures only: a
@@ -27,22 +26,13 @@ tcp() { # tcp STREAMS: Mbit/s received
 kernel_ticks() { # system + irq + softirq time of all CPUs, in USER_HZ ticks
 	awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat
 }
-clock=$(sed -n 's/.*wgrs\.clock=\([a-z]*\).*/\1/p' /proc/cmdline)
 tcp_cpu() { # "Mbit/s CPU-seconds-per-GB" of one TCP stream
 	t0=$(kernel_ticks)
 	mbit=$(tcp 1)
 	t1=$(kernel_ticks)
 	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-	secs=$(awk -v t="$((t1 - t0))" -v hz="$hz" 'BEGIN { print t / hz }')
-	# Under -icount both vCPUs run in turn on one host thread and the
-	# guest's clock counts the instructions they execute: a vCPU waiting
-	# for its turn still collects busy ticks, so /proc/stat's figure grows
-	# with how often both had work at once, not with the work. The work is
-	# then the 5 s the stream ran (a saturated tunnel never lets both vCPUs
-	# idle), which makes this figure the inverse of the throughput.
-	[ "$clock" = icount ] && secs=5
-	awk -v m="$mbit" -v s="$secs" \
-		'BEGIN { gb = m * 5 / 8 / 1000; printf "%s %.2f\n", m, (gb > 0 ? s / gb : 0) }'
+	awk -v m="$mbit" -v t="$((t1 - t0))" -v hz="$hz" \
+		'BEGIN { gb = m * 5 / 8 / 1000; printf "%s %.2f\n", m, (gb > 0 ? t / hz / gb : 0) }'
 }
 udp() { # packets per second received, 64-byte payloads, unlimited rate
 	$n2 iperf3 -s -1 -p 5202 > /dev/null 2>&1 &
