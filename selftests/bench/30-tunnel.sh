@@ -16,23 +16,28 @@
 . /tests/tunnel.inc
 
 # iperf3 JSON is not needed: its text summary's receiver line is enough.
-tcp() { # tcp STREAMS: Mbit/s received
+tcp() { # tcp STREAMS: "Mbit/s MB" received (the last line, of all
+	# streams, for more than one; MB of 2^20 bytes, as iperf3 prints)
 	$n2 iperf3 -s -1 -p 5201 > /dev/null 2>&1 &
 	sleep 0.5
 	$n1 iperf3 -c 192.168.241.2 -p 5201 -t 5 -P "$1" -f m 2>/dev/null |
-		awk '/receiver/ { v = $(NF - 2) } END { print v + 0 }'
+		awk '/receiver/ { v = $(NF - 2); b = $(NF - 4); u = $(NF - 3) }
+			END { if (u ~ /^K/) b /= 1024; if (u ~ /^G/) b *= 1024; print v + 0, b + 0 }'
 	wait
 }
 kernel_ticks() { # system + irq + softirq time of all CPUs, in USER_HZ ticks
 	awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat
 }
-tcp_cpu() { # "Mbit/s CPU-seconds-per-GB" of one TCP stream
+tcp_cpu() { # "Mbit/s CPU-seconds-per-GB" of one TCP stream, per GB
+	# the receiver got (not the rate times 5 s: a stream that keeps a
+	# long queue is still delivering after its 5 s, and that work would
+	# count against too few bytes)
 	t0=$(kernel_ticks)
-	mbit=$(tcp 1)
+	set -- $(tcp 1)
 	t1=$(kernel_ticks)
 	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-	awk -v m="$mbit" -v t="$((t1 - t0))" -v hz="$hz" \
-		'BEGIN { gb = m * 5 / 8 / 1000; printf "%s %.2f\n", m, (gb > 0 ? t / hz / gb : 0) }'
+	awk -v m="$1" -v mb="$2" -v t="$((t1 - t0))" -v hz="$hz" \
+		'BEGIN { gb = mb * 1048576 / 1e9; printf "%s %.2f\n", m, (gb > 0 ? t / hz / gb : 0) }'
 }
 udp() { # packets per second received, 64-byte payloads, unlimited rate
 	$n2 iperf3 -s -1 -p 5202 > /dev/null 2>&1 &
@@ -79,7 +84,7 @@ for round in 1 2 3; do
 	for drv in rs c; do
 		if [ $drv = rs ]; then load_rs; kind=wireguard-rs; else load_c; kind=wireguard; fi
 		tunnel_up $kind && $n1 ping -c 1 -W 10 192.168.241.2 > /dev/null
-		echo "$(tcp_cpu) $(tcp 4) $(udp) $(rtt) $(rtt_loaded) $(handshakes)" >> /tmp/$drv.runs
+		echo "$(tcp_cpu) $(tcp 4 | cut -d' ' -f1) $(udp) $(rtt) $(rtt_loaded) $(handshakes)" >> /tmp/$drv.runs
 		tunnel_down
 		if [ $drv = rs ]; then rmmod wireguard_rs; else rmmod wireguard; fi
 	done
