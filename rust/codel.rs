@@ -27,7 +27,6 @@ pub(crate) const INTERVAL_NS: u64 = 100_000_000;
 pub(crate) const MIN_BACKLOG: usize = 4;
 
 /// One queue's CoDel state.
-#[derive(Default)]
 pub(crate) struct Codel {
     /// When the delay, above the target since then, allows a first drop
     /// (0: the delay is below the target).
@@ -42,7 +41,7 @@ pub(crate) struct Codel {
 }
 
 /// `INTERVAL_NS / sqrt(count)` (count at least 1), in integers.
-fn spacing(count: u32) -> u64 {
+pub(crate) fn spacing(count: u32) -> u64 {
     let c = u64::from(count.max(1));
     // The largest r with r * r <= INTERVAL_NS^2 / c, by bisection: no
     // floating point in the kernel (INTERVAL_NS^2 fits in a u64).
@@ -126,9 +125,4 @@ impl Codel {
     pub(crate) fn dropping(&self) -> bool {
         self.dropping
     }
-}
-
-#[cfg(wgrs_kunit_tests)]
-pub(crate) fn spacing_for_tests(count: u32) -> u64 {
-    spacing(count)
 }

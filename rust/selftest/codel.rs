@@ -8,7 +8,7 @@ use kernel::prelude::*;
 #[kunit_tests(wireguard_rs_codel)]
 mod tests {
     use crate::codel::{
-        spacing_for_tests as spacing,
+        spacing,
         Codel,
         INTERVAL_NS,
         MIN_BACKLOG,
