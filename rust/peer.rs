@@ -54,7 +54,10 @@ use crate::noise::{
     PublicKey,
     StaticIdentity, //
 };
-use crate::queueing::PeerQueue;
+use crate::queueing::{
+    PeerQueue,
+    INLINE_MIN_GAP_NS, //
+};
 use crate::receive::RxPacket;
 use crate::send::TxBatch;
 use crate::timers::{
@@ -280,6 +283,11 @@ pub(crate) struct Peer {
     pub(crate) staged: SpinLockBh<SkbList>,
     #[pin]
     pub(crate) tx_queue: PeerQueue<TxBatch>,
+    /// Held by whoever sends the peer's encrypted packets: the transmit
+    /// worker, or a sender that encrypts a small packet itself when
+    /// nothing is queued ahead of it (which only ever tries it).
+    #[pin]
+    pub(crate) tx_order: SpinLockBh<()>,
     #[pin]
     pub(crate) rx_queue: PeerQueue<RxPacket>,
     #[pin]
@@ -318,6 +326,8 @@ pub(crate) struct Peer {
     last_handshake: SpinLockBh<Walltime>,
     /// The CPU the peer's transmit worker runs on.
     serial_work_cpu: AtomicU32,
+    /// When the last small batch was sent (`kapi::time::mono_ns`).
+    last_small_tx: AtomicU64,
 }
 
 impl_has_napi!(Peer, napi);
@@ -373,6 +383,7 @@ impl Peer {
                 has_endpoint: AtomicBool::new(false),
                 staged <- new_spinlock_bh!(SkbList::new(), "wireguard_rs_peer_staged"),
                 tx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
+                tx_order <- new_spinlock_bh!((), "wireguard_rs_peer_tx_order"),
                 rx_queue <- PeerQueue::new(MAX_QUEUED_PACKETS),
                 napi <- Napi::new(),
                 timer_retransmit_handshake <- Timer::new(c"retransmit_handshake", static_lock_class!()),
@@ -393,6 +404,7 @@ impl Peer {
                 tx_bytes: AtomicU64::new(0),
                 last_handshake <- new_spinlock_bh!(Walltime::default(), "wireguard_rs_peer_walltime"),
                 serial_work_cpu: AtomicU32::new(cpu::none()),
+                last_small_tx: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )
@@ -626,6 +638,13 @@ impl Peer {
                     .enqueue::<_, WORK_CLEAR_KEYS>(this.clone()),
             )
         });
+    }
+
+    /// Notes a small batch to send at `now` (`kapi::time::mono_ns`); true if
+    /// the one before was at least [`INLINE_MIN_GAP_NS`] earlier.
+    pub(crate) fn small_tx_is_sparse(&self, now: u64) -> bool {
+        let last = self.last_small_tx.swap(now, Relaxed);
+        now.saturating_sub(last) >= INLINE_MIN_GAP_NS
     }
 
     /// This peer, counted again (every peer lives in an `Arc`).

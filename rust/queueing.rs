@@ -35,6 +35,7 @@ use crate::kapi::workqueue::{
 };
 use core::sync::atomic::{
     AtomicU32,
+    AtomicUsize,
     Ordering::Relaxed, //
 };
 use kernel::{
@@ -46,6 +47,24 @@ use kernel::{
         WorkItem, //
     },
 };
+
+/// The most bytes of packets that a sender encrypts, or a receiver
+/// decrypts, itself instead of handing them to the per-CPU workers, when
+/// nothing of the peer's is queued ahead of them (and, receiving, the
+/// workers have nothing waiting). For a packet this small (a ping, an ACK,
+/// a DNS query) the crypto costs less than the hand-off to a worker and
+/// back (a job, two queues, two work items woken on other CPUs), and its
+/// latency is the hand-off's; bulk data still spreads over every CPU.
+pub(crate) const INLINE_CRYPT_MAX_LEN: usize = 256;
+
+/// A sender encrypts a small packet itself only if the peer's previous
+/// small packet came at least this long before it (below 2000 a second).
+/// Faster small packets (a flood of datagrams) go to the workers after
+/// all: while a worker wakes up they gather into batches that share its
+/// wake-up, a UDP GSO send and the receiver's wake-up, which costs less
+/// per packet than sending each alone; sparse ones gain nothing by
+/// waiting.
+pub(crate) const INLINE_MIN_GAP_NS: u64 = 500_000;
 
 /// A bounded first-in first-out ring that grows on demand (so idle peers
 /// cost nothing) up to a fixed capacity.
@@ -210,6 +229,12 @@ impl<T: Send + Unpin> PeerQueue<T> {
         self.fifo.lock().push(job)
     }
 
+    /// Whether no job is waiting (a job being taken out right now by the
+    /// consumer may still be on its way).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.fifo.lock().len == 0
+    }
+
     /// Takes the first job if it is no longer pending.
     pub(crate) fn pop_ready(&self) -> Option<(JobState, JobRef<T>)> {
         let mut fifo = self.fifo.lock();
@@ -278,6 +303,35 @@ impl<J: QueueItem> RingState<J> {
 struct Ring<J> {
     #[pin]
     state: SpinLockBh<RingState<J>>,
+    /// `state.fifo`'s length as of its last change (written under the
+    /// lock, read without it).
+    backlog: AtomicUsize,
+}
+
+impl<J: QueueItem> Ring<J> {
+    /// Takes the next item, and whether to drop it instead of running it.
+    fn pop(&self) -> Option<(J, bool)> {
+        let mut s = self.state.lock();
+        let next = s.pop();
+        self.backlog.store(s.fifo.len, Relaxed);
+        next
+    }
+
+    /// Appends `item` (waiting for the lock only if `wait`); gives it back
+    /// if the ring is full or, without `wait`, busy.
+    fn push(&self, item: J, wait: bool) -> core::result::Result<(), J> {
+        let mut s = if wait {
+            self.state.lock()
+        } else {
+            match self.state.try_lock() {
+                Some(s) => s,
+                None => return Err(item),
+            }
+        };
+        s.fifo.push(item)?;
+        self.backlog.store(s.fifo.len, Relaxed);
+        Ok(())
+    }
 }
 
 /// One CPU's worker of a [`CryptQueue`].
@@ -297,7 +351,7 @@ impl<J: QueueItem> WorkItem for CpuWorker<J> {
 
     fn run(this: Arc<CpuWorker<J>>) {
         loop {
-            let Some((item, late)) = this.ring.state.lock().pop() else {
+            let Some((item, late)) = this.ring.pop() else {
                 break;
             };
             if late {
@@ -321,6 +375,7 @@ pub(crate) struct CryptQueue<J> {
     last_cpu: AtomicU32,
 }
 
+
 impl<J: QueueItem> CryptQueue<J> {
     /// A queue of at most `max` items with a worker for each possible CPU.
     pub(crate) fn new(max: usize) -> Result<Self> {
@@ -334,6 +389,7 @@ impl<J: QueueItem> CryptQueue<J> {
                     },
                     "wireguard_rs_crypt_ring"
                 ),
+                backlog: AtomicUsize::new(0),
             }),
             GFP_KERNEL,
         )?;
@@ -362,7 +418,7 @@ impl<J: QueueItem> CryptQueue<J> {
     /// Queues `item` and kicks the next online CPU's worker on `wq`; gives
     /// the item back if the ring is full.
     pub(crate) fn push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
-        self.ring.state.lock().fifo.push(item)?;
+        self.ring.push(item, true)?;
         self.kick(wq);
         Ok(())
     }
@@ -370,12 +426,15 @@ impl<J: QueueItem> CryptQueue<J> {
     /// As [`CryptQueue::push`], but gives up instead of waiting if another
     /// CPU is adding to the ring right now (for a producer under flood).
     pub(crate) fn try_push(&self, item: J, wq: &WorkQueue) -> core::result::Result<(), J> {
-        match self.ring.state.try_lock() {
-            Some(mut s) => s.fifo.push(item)?,
-            None => return Err(item),
-        }
+        self.ring.push(item, false)?;
         self.kick(wq);
         Ok(())
+    }
+
+    /// Whether the ring looked empty a moment ago (read without its lock:
+    /// a hint of how busy the workers are, never for correctness).
+    pub(crate) fn looks_idle(&self) -> bool {
+        self.ring.backlog.load(Relaxed) == 0
     }
 
     fn kick(&self, wq: &WorkQueue) {
@@ -401,6 +460,7 @@ impl<J: QueueItem> CryptQueue<J> {
             // Out of memory: the item is dropped here instead.
             let _ = out.push(j, GFP_ATOMIC);
         }
+        self.ring.backlog.store(0, Relaxed);
         out
     }
 }

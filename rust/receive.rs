@@ -46,7 +46,8 @@ use crate::peer::{
 };
 use crate::queueing::{
     Job,
-    JobState, //
+    JobState,
+    INLINE_CRYPT_MAX_LEN, //
 };
 use crate::ratelimiter::SourceIp;
 use crate::routing;
@@ -131,7 +132,9 @@ pub(crate) fn packet_receive(wg: ArcBorrow<'_, Wg>, mut skb: SkBuff) {
 }
 
 /// Queues a data message for decryption on the session its receiver
-/// index names.
+/// index names, or decrypts it here if it is small and the workers have
+/// nothing waiting (see [`INLINE_CRYPT_MAX_LEN`]; the peer's queue keeps
+/// it in order either way).
 fn consume_data(wg: &Wg, skb: SkBuff) {
     let Some(index) = le32(skb.head(), 4) else {
         return;
@@ -147,10 +150,18 @@ fn consume_data(wg: &Wg, skb: SkBuff) {
     if peer.is_dead() {
         return;
     }
-    let Ok(job) = Job::new_timed(RxPacket { skb, keypair }) else {
+    let inline =
+        skb.len() <= message_data_len(INLINE_CRYPT_MAX_LEN) && wg.decrypt_queue.looks_idle();
+    let rx = RxPacket { skb, keypair };
+    // Only a job that waits for a worker needs the time it was queued.
+    let Ok(job) = (if inline { Job::new(rx) } else { Job::new_timed(rx) }) else {
         return;
     };
     if peer.rx_queue.push(job.clone()).is_err() {
+        return;
+    }
+    if inline {
+        decrypt_job(&job);
         return;
     }
     let rejected = match wg.wqs(&g) {

@@ -46,7 +46,8 @@ use crate::peer::{
 };
 use crate::queueing::{
     Job,
-    JobState, //
+    JobState,
+    INLINE_CRYPT_MAX_LEN, //
 };
 use crate::routing::{
     self,
@@ -155,6 +156,7 @@ pub(crate) fn send_staged(peer: &Arc<Peer>) {
     }
     let now = time::boottime_coarse_ns();
     let keypair = peer.keypairs.lock().current().cloned();
+    let mut bytes = 0;
     let usable = keypair.filter(|k| {
         if !k.can_send(now) {
             k.invalidate_sending();
@@ -165,6 +167,7 @@ pub(crate) fn send_staged(peer: &Arc<Peer>) {
             if !ok {
                 return;
             }
+            bytes += skb.len();
             let ds = skb.ecn_encap_ds();
             match k.next_nonce() {
                 Some(n) => {
@@ -178,7 +181,7 @@ pub(crate) fn send_staged(peer: &Arc<Peer>) {
         ok
     });
     match usable {
-        Some(keypair) => create_data(peer, TxBatch { packets, keypair }),
+        Some(keypair) => create_data(peer, TxBatch { packets, keypair }, bytes),
         None => {
             // Waiting for a handshake: the packets no longer count against
             // their sockets' buffers, and go back in front of newer ones.
@@ -189,11 +192,27 @@ pub(crate) fn send_staged(peer: &Arc<Peer>) {
     }
 }
 
-/// Queues a batch for encryption and ordered sending.
-fn create_data(peer: &Arc<Peer>, batch: TxBatch) {
+/// Queues a batch of `bytes` bytes for encryption and ordered sending, or
+/// encrypts and sends it here if it is small, the peer's small packets are
+/// sparse and nothing of the peer's is queued or being sent (see
+/// [`INLINE_CRYPT_MAX_LEN`] and [`Peer::small_tx_is_sparse`]).
+fn create_data(peer: &Arc<Peer>, mut batch: TxBatch, bytes: usize) {
     let g = ReadGuard::new();
     if peer.is_dead() {
         return;
+    }
+    if bytes <= INLINE_CRYPT_MAX_LEN && peer.small_tx_is_sparse(time::mono_ns()) {
+        // Only tried: the holder may be this CPU's own transmit worker, or
+        // a send of ours that came back to the device.
+        if let Some(order) = peer.tx_order.try_lock() {
+            if peer.tx_queue.is_empty() {
+                if encrypt_batch(&mut batch) {
+                    send_encrypted(peer, batch.packets);
+                }
+                drop(order);
+                return;
+            }
+        }
     }
     let Ok(job) = Job::new(batch) else {
         return;
@@ -235,32 +254,36 @@ fn data_header(receiver: u32, nonce: u64) -> [u8; MESSAGE_DATA_HEADER_LEN] {
     h
 }
 
+/// Encrypts a batch in place into data messages; false if a packet could
+/// not be (then the batch is dropped whole, as the C driver drops it).
+fn encrypt_batch(batch: &mut TxBatch) -> bool {
+    let kp = &batch.keypair;
+    let mut ok = true;
+    batch.packets.for_each_mut(|skb| {
+        if !ok {
+            return;
+        }
+        let cb = *skb.cb();
+        let pad = padding(skb.len(), cb.mtu);
+        let header = data_header(kp.remote_index, cb.nonce);
+        ok = skb.seal(
+            &header,
+            pad,
+            DATA_PACKET_HEAD_ROOM,
+            cb.nonce,
+            kp.sending_key(),
+        );
+        if ok {
+            skb.reset_for_tunnel(true);
+        }
+    });
+    ok
+}
+
 /// An encryption worker's part: encrypt a batch in place, then hand it to
 /// its peer's transmit worker.
 pub(crate) fn encrypt_job(job: &Job<TxBatch>) {
-    let peer = job.process(|batch| {
-        let kp = &batch.keypair;
-        let mut ok = true;
-        batch.packets.for_each_mut(|skb| {
-            if !ok {
-                return;
-            }
-            let cb = *skb.cb();
-            let pad = padding(skb.len(), cb.mtu);
-            let header = data_header(kp.remote_index, cb.nonce);
-            ok = skb.seal(
-                &header,
-                pad,
-                DATA_PACKET_HEAD_ROOM,
-                cb.nonce,
-                kp.sending_key(),
-            );
-            if ok {
-                skb.reset_for_tunnel(true);
-            }
-        });
-        (ok, kp.peer.clone())
-    });
+    let peer = job.process(|batch| (encrypt_batch(batch), batch.keypair.peer.clone()));
     if let Some(peer) = peer {
         Peer::queue_tx(&peer);
     }
@@ -276,6 +299,9 @@ const TX_GATHER: usize = GSO_MAX_SEGMENTS;
 /// packets).
 pub(crate) fn tx_worker(peer: &Arc<Peer>) {
     loop {
+        // Held from taking the packets until they are sent, so that a
+        // sender encrypting a packet itself cannot overtake them.
+        let order = peer.tx_order.lock();
         let mut packets = SkbList::new();
         while packets.len() < TX_GATHER {
             let Some((state, job)) = peer.tx_queue.pop_ready() else {
@@ -291,6 +317,7 @@ pub(crate) fn tx_worker(peer: &Arc<Peer>) {
             break;
         }
         send_encrypted(peer, packets);
+        drop(order);
         if cpu::need_resched() {
             cpu::cond_resched();
         }

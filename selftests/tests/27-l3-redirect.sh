@@ -56,7 +56,7 @@ delivered() {
 		{ kill $LISTEN_PID 2>/dev/null; wait; echo -1; return; }
 	"$@" > /tmp/l3.send 2>&1 || cat /tmp/l3.send >&2
 	wait $LISTEN_PID
-	sed -n 's/^datagrams \([0-9]*\) bad 0$/\1/p' /tmp/l3.recv | grep . || echo -1
+	sed -n 's/^datagrams \([0-9]*\) bad 0 late [0-9]*$/\1/p' /tmp/l3.recv | grep . || echo -1
 }
 
 # run KIND WHO EXPECT: EXPECT is the number of redirected IP datagrams (of

@@ -7,9 +7,13 @@ over UDP, with what arrived checked on the receiving side.
                                          "bytes N sha256 H" of what came
   xfer.py tcp-send HOST PORT BYTES SEED  send BYTES pseudo-random bytes,
                                          print "sha256 H" of what was sent
-  xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B" once COUNT
-                                         arrived or TIMEOUT s passed
-  xfer.py udp-send HOST PORT COUNT SIZE  send COUNT numbered datagrams
+  xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B late L" once
+                                         COUNT arrived or TIMEOUT s passed (L:
+                                         those that came after a later one)
+  xfer.py udp-send HOST PORT COUNT SIZE [mixed]
+                                         send COUNT numbered datagrams; mixed:
+                                         from CPU 0, two in three of 64 bytes,
+                                         in bursts of 16 after 3 ms pauses
   xfer.py udp-echo PORT COUNT            send back the first COUNT datagrams
   xfer.py udp-rtt HOST PORT COUNT        COUNT request/answer round trips, one
                                          at a time: print "rtt-us N lost L" (the
@@ -84,7 +88,7 @@ def udp_recv(port, count, timeout):
     s.bind(("::", int(port)))
     print("listening", flush=True)
     end = time.monotonic() + float(timeout)
-    seen, bad = set(), 0
+    seen, bad, late, highest = set(), 0, 0, -1
     while len(seen) < int(count):
         left = end - time.monotonic()
         if left <= 0:
@@ -98,14 +102,26 @@ def udp_recv(port, count, timeout):
         if data[4:] != bytes([num & 0xFF]) * (len(data) - 4):
             bad += 1
         seen.add(num)
-    print("datagrams %d bad %d" % (len(seen), bad), flush=True)
+        if num < highest:
+            late += 1
+        highest = max(highest, num)
+    print("datagrams %d bad %d late %d" % (len(seen), bad, late), flush=True)
 
 
-def udp_send(host, port, count, size):
+def udp_send(host, port, count, size, pattern="even"):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
+    mixed = pattern == "mixed"
+    if mixed:
+        # One CPU: datagrams sent from two could meet on their way to the
+        # tunnel in either order, which is no fault of the tunnel's.
+        import os
+        os.sched_setaffinity(0, {0})
     for i in range(int(count)):
-        s.sendto(i.to_bytes(4, "big") + bytes([i & 0xFF]) * (int(size) - 4), (host, int(port)))
-        if i % 64 == 63:
+        n = 64 if mixed and i % 3 else int(size)
+        s.sendto(i.to_bytes(4, "big") + bytes([i & 0xFF]) * (n - 4), (host, int(port)))
+        if mixed and i % 16 == 15:
+            time.sleep(0.003)
+        elif i % 64 == 63:
             time.sleep(0.01)
 
 
