@@ -201,7 +201,12 @@ fn create_data(peer: &Arc<Peer>, mut batch: TxBatch, bytes: usize) {
     if peer.is_dead() {
         return;
     }
-    if bytes <= INLINE_CRYPT_MAX_LEN && peer.small_tx_is_sparse(time::mono_ns()) {
+    let wg = &peer.device;
+    // Not while the device is torn down (then the queue drops it too).
+    if bytes <= INLINE_CRYPT_MAX_LEN
+        && wg.wqs(&g).is_some()
+        && peer.small_tx_is_sparse(time::mono_ns())
+    {
         // Only tried: the holder may be this CPU's own transmit worker, or
         // a send of ours that came back to the device.
         if let Some(order) = peer.tx_order.try_lock() {
@@ -220,7 +225,6 @@ fn create_data(peer: &Arc<Peer>, mut batch: TxBatch, bytes: usize) {
     if peer.tx_queue.push(job.clone()).is_err() {
         return;
     }
-    let wg = &peer.device;
     let rejected = match wg.wqs(&g) {
         Some(w) => wg.encrypt_queue.push(job, &w.crypt).err(),
         None => Some(job),
