@@ -375,7 +375,6 @@ pub(crate) struct CryptQueue<J> {
     last_cpu: AtomicU32,
 }
 
-
 impl<J: QueueItem> CryptQueue<J> {
     /// A queue of at most `max` items with a worker for each possible CPU.
     pub(crate) fn new(max: usize) -> Result<Self> {
