@@ -17,7 +17,8 @@ mod tests {
     use kernel::prelude::*;
 
     const MS: u64 = 1_000_000;
-    const BACKLOG: usize = 100;
+    /// A backlog long enough to be dropped from.
+    const BACKLOG: usize = MIN_BACKLOG + 100;
 
     /// Packets leave every `step` ns from `from` to `to` (exclusive), each
     /// having waited `sojourn`: the times of the drops.
