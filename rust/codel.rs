@@ -31,8 +31,8 @@ pub(crate) const INTERVAL_NS: u64 = 100_000_000;
 /// Mbit/s in `30-tunnel.sh`) four streams had too few, and each drop cost
 /// a burst of duplicate acknowledgements and retransmissions. Where the
 /// receiver decrypts faster than 256 packets per 5 ms (about 580 Mbit/s of
-/// full-sized packets) the floor never matters; below that it bounds the
-/// queue at a quarter of the C driver's.
+/// full-sized packets) the floor never matters; below that the standing
+/// queue stays near a quarter of the C driver's full ring.
 pub(crate) const MIN_BACKLOG: usize = MAX_QUEUED_PACKETS / 4;
 
 /// One queue's CoDel state.
