@@ -10,7 +10,8 @@
 #   WGRS-SCRIPTS N                       N scripts are about to run
 #   WGRS-BEGIN NAME                      a script starts
 #   WGRS-RESULT PASS|FAIL TEXT           one result (lib.sh's result())
-#   WGRS-END NAME rc=RC results=N        it ended with RC and gave N results
+#   WGRS-END NAME rc=RC results=N secs=S it ended with RC and gave N results
+#                                        after S seconds of the guest's clock
 #   WGRS-DONE                            every script ran; powering off
 #
 # A script's kernel log (read whatever the console level, never cleared)
@@ -50,6 +51,10 @@ scan_log() {
 }
 
 scan_log boot 0
+# The VM was given wgrs.cpus= vCPUs: all of them must be online, or the
+# multicore paths (per-CPU workers, ordering across CPUs) go untested.
+cpus=$(sed -n 's/.*wgrs\.cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
+check_eq "boot: all ${cpus:-?} vCPUs the VM was given are online" "${cpus:-none}" "$(nproc)"
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# Forget what boot itself left behind; only leaks from the tests count.
 	echo scan > /sys/kernel/debug/kmemleak
@@ -71,9 +76,10 @@ else
 		export WGRS_MARK
 		: > "$WGRS_COUNT"
 		echo "WGRS-BEGIN $name"
+		t0=$(date +%s)
 		timeout 600 /bin/dash "$t" 2>&1
 		rc=$?
-		echo "WGRS-END $name rc=$rc results=$(wc -l < "$WGRS_COUNT")"
+		echo "WGRS-END $name rc=$rc results=$(wc -l < "$WGRS_COUNT") secs=$(( $(date +%s) - t0 ))"
 		# Unloading is part of the script's run: a WARN on rmmod is its.
 		cleanup_all
 		scan_log "$name" "$WGRS_MARK"

@@ -237,6 +237,7 @@ pid1() {
 	mount -t tmpfs run /run
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	echo "== interop guest vm$vm, driver $driver"
+	check_eq "interop: vm$vm: all $(arg cpus) vCPUs the VM was given are online" "$(arg cpus)" "$(nproc)"
 	ip link set lo up
 	# Handshakes wait for the random generator to be seeded.
 	head -c 1 /dev/random > /dev/null

@@ -34,18 +34,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#flavors[@]} -gt 0 ] || flavors=(normal)
 
-# The same as selftests/run.sh's check of the console.
-REPORTS_RE=$here/selftests/kernel-reports.txt
+. "$here/selftests/host-lib.sh"
 
-passed=0 failed=0
 pids=()
 # Interrupted: take the guests down too (timeout passes the signal on).
 trap 'kill "${pids[@]}" 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
-result() { # result PASS|FAIL name [reason]
-	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
-	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
-}
 
 # boot FLAVOR KDIR WORK D1 D2: one run of both guests, vm1 with driver D1
 # and vm2 with D2; collect both consoles' results.
@@ -64,9 +58,9 @@ boot() {
 		drv=$d1 peer=$d2; [ $vm = 2 ] && drv=$d2 peer=$d1
 		# As in selftests/run.sh: no5lvl.
 		local cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl rdinit=/interop/guest.sh"
-		cmdline+=" wgrs.vm=$vm wgrs.driver=$drv wgrs.peerdriver=$peer wgrs.flavor=$flavor wgrs.deadline=$deadline"
+		cmdline+=" wgrs.vm=$vm wgrs.driver=$drv wgrs.peerdriver=$peer wgrs.flavor=$flavor wgrs.deadline=$deadline wgrs.cpus=$WGRS_SMP"
 		[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
-		timeout $((deadline + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m $mem \
+		timeout $((deadline + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/vm$vm.cpio.gz" \
 			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
 			-netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$mine,remote.type=inet,remote.host=127.0.0.1,remote.port=$theirs" \
@@ -97,7 +91,7 @@ boot() {
 			tail -n 30 "$log" | sed 's/^/    /'
 		fi
 		local reports
-		reports=$(grep -anE -f "$REPORTS_RE" "$log" | head -n 20)
+		reports=$(console_reports "$log")
 		if [ -z "$reports" ]; then
 			result PASS "$base: vm$vm console has no kernel warnings or sanitizer reports"
 		else

@@ -15,6 +15,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # netns.sh feeds wg(8) keys through process substitution (/dev/fd/N).
 ln -sfn /proc/self/fd /dev/fd
 echo "WGRS-NETNS-BOOTED $(uname -r)"
+echo "WGRS-NETNS-CPUS $(nproc)"
 poweroff() { sync; /wgrs/busybox reboot -f; sleep 30; }
 
 driver=$(sed -n 's/.*wgrs\.driver=\([a-z]*\).*/\1/p' /proc/cmdline)

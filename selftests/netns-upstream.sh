@@ -7,9 +7,10 @@
 # netns.sh from the fetched kernel source, unmodified, against wireguard-rs
 # (loaded with drop_in=1, so netns.sh's "type wireguard" devices are ours) in
 # a QEMU VM with a Debian trixie userland (scripts/build-userland.sh), once
-# per flavor. Then, on the normal kernel and unless --no-c, once against the
-# C driver from the same kernel build: a reference line, not counted, that
-# tells a module bug from a harness problem (--c-only: only that one).
+# per flavor. Then, unless --no-c, once against the C driver from the same
+# kernel build: a reference line, not counted, that tells a module bug from
+# a harness problem or a flaw of netns.sh itself (--c-only: only that one).
+# A failed check is a FAIL: there is no second boot.
 #
 # Prints PASS/FAIL lines in the format of selftests/run.sh, ends with
 # "N passed, N failed" and exits non-zero on any failure. Console logs are
@@ -30,13 +31,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#flavors[@]} -gt 0 ] || flavors=(normal)
 
-passed=0 failed=0
-result() { # result PASS|FAIL name [reason]
-	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
-	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
-}
-# The kernel reports selftests/run.sh treats as failures (one list for all).
-REPORTS_RE=$here/selftests/kernel-reports.txt
+. "$here/selftests/host-lib.sh"
 
 base=${WGRS_WORK:-$WGRS_CACHE}/netns-upstream
 mkdir -p "$base"
@@ -53,7 +48,7 @@ netns() {
 	local flavor=$1 kdir=$2 driver=$3 ko=$4 work ovl cmdline tmo attempt rc t1
 	work=$base/$flavor-$driver
 	rm -rf "$work"; mkdir -p "$work"
-	log=$work/console.log ok=0 why="" secs="?" reports=""
+	log=$work/console.log ok=0 why="" secs="?" reports="" cpus=""
 	# The userland archive comes first; a small second archive adds init,
 	# the script, the module and a static busybox (for reboot -f).
 	ovl=$(mktemp -d)
@@ -73,23 +68,25 @@ netns() {
 	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
 	t1=$(date +%s)
 	for attempt in 1 2; do
-		timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+		timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m 2048 \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
 			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
 			</dev/null >"$log" 2>&1
 		rc=$?
 		sed -i 's/\r$//' "$log"
-		# A kernel that died before our init ran never saw the module.
+		# A kernel that died before our init ran never saw the module: its
+		# console is scanned (selftests/host-lib.sh), then it boots again.
 		if [ $attempt = 1 ] && ! grep -aq '^WGRS-NETNS-BOOTED' "$log"; then
 			mv "$log" "$work/console-boot-failure.log"
-			echo "NOTE: [$flavor] the kernel died during boot, before init ran; booting again (log: $work/console-boot-failure.log)"
+			early_death "$work/console-boot-failure.log" "[$flavor] netns.sh ($driver)"
 			continue
 		fi
 		break
 	done
 	rm -f "$work/initramfs.cpio"
 	secs=$(( $(date +%s) - t1 ))
-	reports=$(grep -anE -f "$REPORTS_RE" "$log" | head -n 20)
+	reports=$(console_reports "$log")
+	cpus=$(sed -n 's/^WGRS-NETNS-CPUS //p' "$log" | head -n 1)
 	local res
 	res=$(grep -a '^WGRS-NETNS-RESULT ' "$log" | tail -n1)
 	if ! grep -aq '^WGRS-DONE' "$log"; then
@@ -120,6 +117,11 @@ details() {
 	[ -n "$(sed -n '/^WGRS-NETNS-BEGIN/,/^WGRS-NETNS-END/p' "$log")" ] || tail -n 15 "$log" | sed 's/^/    /'
 }
 
+# check_cpus FLAVOR: the VM brought up every vCPU it was given.
+check_cpus() {
+	check_eq_host "[$1] netns.sh VM: all $WGRS_SMP vCPUs it was given are online" "$WGRS_SMP" "${cpus:-none}"
+}
+
 ref=""
 for flavor in "${flavors[@]}"; do
 	t0=$(date +%s)
@@ -132,22 +134,7 @@ for flavor in "${flavors[@]}"; do
 	if [ $rs = 1 ]; then
 		echo "== [$flavor] booting $(basename "$kdir") for netns.sh against wireguard-rs (build $(( $(date +%s) - t0 ))s)"
 		netns "$flavor" "$kdir" rs "$ko"
-		if [ $ok = 0 ] && [ -z "$reports" ] && grep -aq '^WGRS-NETNS-ERR ' "$log"; then
-			# netns.sh stopped at a check (not a crash, a hang or a report:
-			# those fail at once). Under emulation the debug kernel runs it
-			# 10 to 50 times slower than the hardware it was written for, and
-			# its timers (a rekey after 120 s, say) can then fire in the
-			# middle of a check; one more boot tells such a race from a
-			# regression. The first run's failure stays in the output.
-			echo "NOTE: [$flavor] netns.sh failed once ($why); its state at the failing line:"
-			details
-			grep -a '^WGRS-NETNS-STATE ' "$log" | sed 's/^WGRS-NETNS-STATE /    /' | cut -c1-200
-			echo "NOTE: [$flavor] booting once more (first run's log: $base/$flavor-rs-first/console.log)"
-			rm -rf "$base/$flavor-rs-first"
-			mv "$base/$flavor-rs" "$base/$flavor-rs-first"
-			netns "$flavor" "$kdir" rs "$ko"
-			[ $ok = 1 ] && why+="; passed on the second boot, the first failed: see the NOTE above"
-		fi
+		check_cpus "$flavor"
 		if [ $ok = 1 ]; then
 			result PASS "[$flavor] netns.sh (upstream, unmodified) against wireguard-rs drop_in=1 ($why)"
 		else
@@ -161,7 +148,7 @@ for flavor in "${flavors[@]}"; do
 			printf '%s\n' "$reports" | sed 's/^/    /'
 		fi
 	fi
-	if [ "$flavor" = normal ] && [ $c_ref = 1 ]; then
+	if [ $c_ref = 1 ]; then
 		echo "== [$flavor] booting again for netns.sh against the C driver (reference)"
 		netns "$flavor" "$kdir" c "$kdir/drivers/net/wireguard/wireguard.ko"
 		name="[$flavor] netns.sh (upstream, unmodified) against the C driver wireguard.ko (reference, not counted"

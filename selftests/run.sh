@@ -36,13 +36,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#flavors[@]} -gt 0 ] || flavors=(normal)
-reports_re=$here/selftests/kernel-reports.txt
-
-passed=0 failed=0
-result() { # result PASS|FAIL name [reason]
-	if [ "$1" = PASS ]; then passed=$((passed + 1)); echo "PASS: $2"
-	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
-}
+. "$here/selftests/host-lib.sh"
 # What a VM run reports: counted, or in --selfcheck kept for comparison
 # with what the self-check's scripts should make it report.
 seen=()
@@ -63,7 +57,7 @@ boot() {
 	# debug boot (of many) hit a KASAN "wild-memory-access" report from an
 	# interrupt arriving while identify_cpu() re-read the CPU features, before
 	# any of our code was loaded. 4-level paging avoids that window.
-	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl wgrs.flavor=$flavor"
+	cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no5lvl wgrs.flavor=$flavor wgrs.cpus=$WGRS_SMP"
 	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
 	mem=1024; [ "$flavor" = debug ] && mem=2048
 	# Benchmarks count instructions, not host seconds (WGRS_BENCH_CLOCK=real
@@ -77,7 +71,7 @@ boot() {
 	fi
 	t_boot=$(date +%s)
 	for attempt in 1 2; do
-		timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp 2 -m $mem \
+		timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp "$WGRS_SMP" -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
 			-append "$cmdline" -nographic -no-reboot -monitor none \
 			-serial stdio -serial "file:$work/results.log" \
@@ -86,12 +80,12 @@ boot() {
 		# Lines end in CR LF; strip the CR for matching.
 		sed -i 's/\r$//' "$work/console.log" "$work/results.log"
 		# Our init prints its first result before anything of ours runs. A
-		# kernel that died before that never saw our module: boot once more,
-		# and say so.
+		# kernel that died before that never saw our module: its console is
+		# scanned (a known trace outside the module is noted, anything else
+		# fails), and the VM boots once more so the tests still run.
 		if [ $attempt = 1 ] && ! grep -aq '^WGRS-' "$work/results.log"; then
 			mv "$work/console.log" "$work/console-boot-failure.log"
-			echo "NOTE: [$flavor] the kernel died during boot, before the tests started; booting again (log: $work/console-boot-failure.log):"
-			grep -aE 'BUG:|Kernel panic|WARNING:' "$work/console-boot-failure.log" | head -n 3 | sed 's/^/    /'
+			early_death "$work/console-boot-failure.log" "[$flavor]"
 			continue
 		fi
 		break
@@ -102,7 +96,7 @@ boot() {
 # collect FLAVOR WORK SCRIPT...: turn a VM run's logs into results. The
 # SCRIPTs (names without .sh) are those packed: each must have run.
 collect() {
-	local flavor=$1 work=$2 line name rc n open="" count=0 total="" done=0 ran=0
+	local flavor=$1 work=$2 line name rc n secs open="" count=0 total="" done=0 ran=0 times=""
 	shift 2
 	local -A ended=()
 	while IFS= read -r line; do
@@ -112,8 +106,9 @@ collect() {
 			[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish"
 			open=${line#WGRS-BEGIN } count=0;;
 		"WGRS-END "*)
-			read -r name rc n <<<"${line#WGRS-END }"
-			rc=${rc#rc=} n=${n#results=}
+			read -r name rc n secs <<<"${line#WGRS-END }"
+			rc=${rc#rc=} n=${n#results=} secs=${secs#secs=}
+			times+=" $name ${secs}s"
 			ended[$name]=1 ran=$((ran + 1)) open=""
 			if [ "$rc" = 124 ]; then report FAIL "[$flavor] $name: timed out (600 s)"
 			elif [ "$rc" != 0 ]; then report FAIL "[$flavor] $name: exited with status $rc"; fi
@@ -138,6 +133,7 @@ collect() {
 		esac
 	done < <(grep -a 'WGRS-' "$work/results.log")
 	[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish (the VM stopped during it)"
+	[ -z "$times" ] || echo "== [$flavor] script times (guest clock):$times"
 	if [ $# -gt 0 ]; then
 		local missing=() s
 		for s in "$@"; do [ -n "${ended[$s]:-}" ] || missing+=("$s"); done
@@ -154,7 +150,7 @@ collect() {
 		tail -n 30 "$work/console.log" | sed 's/^/    /'
 	fi
 	local reports
-	reports=$(grep -anE -f "$reports_re" "$work/console.log" | head -n 20)
+	reports=$(console_reports "$work/console.log")
 	if [ -z "$reports" ]; then
 		report PASS "[$flavor] console has no kernel warnings or sanitizer reports"
 	else
