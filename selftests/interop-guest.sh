@@ -5,7 +5,13 @@
 # driving guest runs on either guest ("guest.sh wgup 4 1").
 #
 # Kernel command line: wgrs.vm=1|2 wgrs.driver=c|rs (this guest's module)
-# wgrs.peerdriver=c|rs wgrs.flavor=FLAVOR wgrs.deadline=SECONDS.
+# wgrs.peerdriver=c|rs wgrs.flavor=FLAVOR wgrs.deadline=SECONDS
+# wgrs.cpus=N (the vCPUs it was given) wgrs.rounds=all|1 (1: only the first
+# round, for interop.sh --break-key).
+#
+# Each guest writes its results to ttyS1 in the protocol of
+# selftests/init.sh (one "script", interop-vmN-DRIVER, framed and counted),
+# away from the kernel's console on ttyS0.
 #
 # vm1 drives: it waits for vm2, runs every step on both guests (on vm2
 # through rexec.py over the plain network) and prints the results as
@@ -190,6 +196,7 @@ drive() {
 	check "$name: vm2 answers over IPv6" wait_for 30 ping -c 1 -W 1 2001:db8::2
 	seed=0
 	round 4 0 1
+	[ "$(arg rounds)" = 1 ] && return
 	round 4 1 2
 	round 6 1 1
 	round 6 0 2
@@ -209,7 +216,7 @@ finish() {
 		cat /sys/kernel/debug/kmemleak > /tmp/kmemleak.txt
 		if [ -s /tmp/kmemleak.txt ]; then
 			result FAIL "interop: vm$vm $driver: kmemleak finds no leaks"
-			head -n 60 /tmp/kmemleak.txt
+			head -n 60 /tmp/kmemleak.txt | sed "s/^/    /"
 		else
 			result PASS "interop: vm$vm $driver: kmemleak finds no leaks"
 		fi
@@ -219,11 +226,12 @@ finish() {
 	lrc=$?
 	if grep -E -f /tests/kernel-reports.txt /tmp/log.txt > /tmp/bad.txt || [ $lrc != 0 ]; then
 		result FAIL "interop: vm$vm $driver: kernel log has no reports"
-		sed 's/^/dmesg: /' /tmp/bad.txt | head -n 20
-		tail -n 120 /tmp/log.txt | sed 's/^/dmesg: /'
+		sed 's/^/    dmesg: /' /tmp/bad.txt | head -n 20
+		tail -n 120 /tmp/log.txt | sed 's/^/    dmesg: /'
 	else
 		result PASS "interop: vm$vm $driver: kernel log has no reports"
 	fi
+	echo "WGRS-END interop-vm$vm-$driver rc=0 results=$(wc -l < "$WGRS_COUNT") secs=$(( $(date +%s) - t_start ))"
 	echo WGRS-DONE
 	sync
 	reboot -f
@@ -236,6 +244,13 @@ pid1() {
 	mount -t tmpfs tmp /tmp
 	mount -t tmpfs run /run
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	# Results go to ttyS1, framed and counted as selftests/init.sh does.
+	exec >/dev/ttyS1 2>&1
+	export WGRS_COUNT=/tmp/wgrs-results
+	: > "$WGRS_COUNT"
+	t_start=$(date +%s)
+	echo "WGRS-SCRIPTS 1"
+	echo "WGRS-BEGIN interop-vm$vm-$driver"
 	echo "== interop guest vm$vm, driver $driver"
 	check_eq "interop: vm$vm: all $(arg cpus) vCPUs the VM was given are online" "$(arg cpus)" "$(nproc)"
 	ip link set lo up

@@ -37,17 +37,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#flavors[@]} -gt 0 ] || flavors=(normal)
 . "$here/selftests/host-lib.sh"
-# What a VM run reports: counted, or in --selfcheck kept for comparison
-# with what the self-check's scripts should make it report.
-seen=()
-report() { # report PASS|FAIL name
-	if [ $mode = selfcheck ]; then
-		seen+=("$1: $2")
-		echo "    harness reports: $1: $2"
-	else
-		result "$1" "$2"
-	fi
-}
+[ $mode = selfcheck ] && collecting=1
 
 # boot FLAVOR KDIR INITRAMFS WORK: boot the VM; the kernel's console goes
 # to WORK/console.log, the tests' output (ttyS1) to WORK/results.log.
@@ -93,72 +83,6 @@ boot() {
 	t_boot=$(( $(date +%s) - t_boot ))
 }
 
-# collect FLAVOR WORK SCRIPT...: turn a VM run's logs into results. The
-# SCRIPTs (names without .sh) are those packed: each must have run.
-collect() {
-	local flavor=$1 work=$2 line name rc n secs open="" count=0 total="" done=0 ran=0 times=""
-	shift 2
-	local -A ended=()
-	while IFS= read -r line; do
-		case $line in
-		"WGRS-SCRIPTS "*) total=${line#WGRS-SCRIPTS };;
-		"WGRS-BEGIN "*)
-			[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish"
-			open=${line#WGRS-BEGIN } count=0;;
-		"WGRS-END "*)
-			read -r name rc n secs <<<"${line#WGRS-END }"
-			rc=${rc#rc=} n=${n#results=} secs=${secs#secs=}
-			times+=" $name ${secs}s"
-			ended[$name]=1 ran=$((ran + 1)) open=""
-			if [ "$rc" = 124 ]; then report FAIL "[$flavor] $name: timed out (600 s)"
-			elif [ "$rc" != 0 ]; then report FAIL "[$flavor] $name: exited with status $rc"; fi
-			if [ "$n" = 0 ]; then report FAIL "[$flavor] $name: gave no result"
-			elif [ "$n" != "$count" ]; then
-				report FAIL "[$flavor] $name: gave $n results, $count reached the host (lost or broken lines)"
-			fi;;
-		WGRS-DONE) done=1;;
-		*WGRS-RESULT*)
-			# Well formed: the marker at the start, PASS or FAIL, a text
-			# without control characters or a printk timestamp in it.
-			local status="" text=""
-			if [[ $line =~ ^WGRS-RESULT\ (PASS|FAIL)\ ([^[:cntrl:]]+)$ ]]; then
-				status=${BASH_REMATCH[1]} text=${BASH_REMATCH[2]}
-			fi
-			if [ -n "$status" ] && ! [[ $text =~ \[\ *[0-9]+\.[0-9]{6}\] ]]; then
-				report "$status" "[$flavor] $text"
-				[ -n "$open" ] && count=$((count + 1))
-			else
-				report FAIL "[$flavor] malformed result line: $(printf '%s' "$line" | tr -d '[:cntrl:]' | cut -c1-160)"
-			fi;;
-		esac
-	done < <(grep -a 'WGRS-' "$work/results.log")
-	[ -n "$open" ] && report FAIL "[$flavor] $open: did not finish (the VM stopped during it)"
-	[ -z "$times" ] || echo "== [$flavor] script times (guest clock):$times"
-	if [ $# -gt 0 ]; then
-		local missing=() s
-		for s in "$@"; do [ -n "${ended[$s]:-}" ] || missing+=("$s"); done
-		if [ ${#missing[@]} = 0 ] && [ "${total:-0}" = $# ]; then
-			report PASS "[$flavor] ran $ran of $# test scripts"
-		else
-			report FAIL "[$flavor] ran $ran of $# test scripts (the VM counted ${total:-none}; missing: ${missing[*]})"
-		fi
-	fi
-	if [ $done = 1 ]; then
-		report PASS "[$flavor] VM ran all tests and shut down ($qemu_rc, ${t_boot}s)"
-	else
-		report FAIL "[$flavor] VM did not finish (qemu exit $qemu_rc after ${t_boot}s); last lines of $work/console.log:"
-		tail -n 30 "$work/console.log" | sed 's/^/    /'
-	fi
-	local reports
-	reports=$(console_reports "$work/console.log")
-	if [ -z "$reports" ]; then
-		report PASS "[$flavor] console has no kernel warnings or sanitizer reports"
-	else
-		report FAIL "[$flavor] console has kernel reports"
-		printf '%s\n' "$reports" | sed 's/^/    /'
-	fi
-}
-
 # run_vm FLAVOR KDIR WORK MODE [--module DEST SRC]... -- SCRIPT...: pack,
 # boot and collect one VM run of SCRIPTs.
 run_vm() {
@@ -179,34 +103,27 @@ run_vm() {
 		sed -n '/WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/results.log" | sed '1d;$d'
 	fi
 	grep -a '^WGRS-BENCH ' "$work/results.log" | sed "s/^WGRS-BENCH /[$flavor] /"
-	collect "$flavor" "$work" "${names[@]}"
+	collect "[$flavor]" "" "$work/results.log" "$work/console.log" "${names[@]}"
 }
 
-# --selfcheck: expect STATUS REGEX WHAT: one result of the harness under
-# test must be STATUS with a name matching REGEX (ERE); it is used up.
-declare -A used=()
-expect() {
-	local i
-	for i in "${!seen[@]}"; do
-		[ -z "${used[$i]:-}" ] || continue
-		if [[ ${seen[$i]} =~ ^$1:\ $2 ]]; then
-			used[$i]=1
-			result PASS "[$flavor] harness self-check: $3 (reported: ${seen[$i]})"
-			return
-		fi
-	done
-	result FAIL "[$flavor] harness self-check: $3 (no $1 result matching '$2')"
-}
-# Any failure the self-check did not ask for is a fault of the harness.
-expect_nothing_else() {
-	local i
-	for i in "${!seen[@]}"; do
-		[ -z "${used[$i]:-}" ] || continue
-		case ${seen[$i]} in
-		FAIL:*) result FAIL "[$flavor] harness self-check: unexpected: ${seen[$i]}";;
-		esac
-	done
-	seen=() used=()
+# The scan of a console whose kernel died while booting (early_death in
+# host-lib.sh), on made-up consoles: an unknown report and a death with no
+# report are FAILs, a known trace outside the module is not.
+selfcheck_early_death() {
+	local flavor=$1 dir=$2
+	rm -rf "$dir"; mkdir -p "$dir"
+	printf '%s\n' '[    0.5] Kernel panic - not syncing: VFS: Unable to mount root fs' > "$dir/unknown.log"
+	printf '%s\n' '[    0.5] Booting the kernel' '[    0.6] virtio: probing' > "$dir/silent.log"
+	printf '%s\n' '[    0.4] BUG: KASAN: wild-memory-access in identify_cpu+0x1b/0x40' \
+		'[    0.4] RIP: 0010:identify_cpu+0x1b/0x40' > "$dir/known.log"
+	collecting=1
+	early_death "$dir/unknown.log" "[$flavor] made-up console 1" >/dev/null
+	early_death "$dir/silent.log" "[$flavor] made-up console 2" >/dev/null
+	early_death "$dir/known.log" "[$flavor] made-up console 3" >/dev/null
+	collecting=0
+	expect FAIL '.* made-up console 1: the kernel died during boot' "an early death with an unknown report fails"
+	expect FAIL '.* made-up console 2: the kernel died during boot' "an early death with no report fails"
+	expect_nothing_else
 }
 
 selfcheck() {
@@ -314,6 +231,7 @@ for flavor in "${flavors[@]}"; do
 	fi
 	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor
 	if [ $mode = selfcheck ]; then
+		selfcheck_early_death "$flavor" "$work/selfcheck-early"
 		selfcheck "$flavor" "$kdir" "$work/selfcheck"
 		continue
 	fi
