@@ -11,6 +11,20 @@ result() { # result PASS|FAIL name [reason]
 	else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
 }
 
+# vm_time FILE CMD...: run CMD (a QEMU), writing its wall-clock and host
+# CPU seconds to FILE; vm_time_show FILE prints them (how busy a VM keeps
+# the host tells what may run beside it).
+vm_time() {
+	local f=$1
+	shift
+	/usr/bin/time -o "$f" -f '%e %U %S' "$@"
+}
+vm_time_show() {
+	local e u s
+	read -r e u s < <(tail -n 1 "$1" 2>/dev/null) || return 0
+	awk -v e="$e" -v u="$u" -v s="$s" 'BEGIN { if (e > 0) printf "%.0f s, host CPU %.0f s (%.2f cores)\n", e, u + s, (u + s) / e }'
+}
+
 # check_eq_host NAME EXPECTED ACTUAL
 check_eq_host() {
 	if [ "$2" = "$3" ]; then result PASS "$1"

@@ -64,7 +64,7 @@ boot() {
 		cmdline+=" wgrs.vm=$vm wgrs.driver=$drv wgrs.peerdriver=$peer wgrs.flavor=$flavor wgrs.deadline=$deadline"
 		cmdline+=" wgrs.cpus=$WGRS_SMP wgrs.rounds=$rounds"
 		[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
-		timeout $((deadline + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m $mem \
+		vm_time "$work/qemu-$tag-vm$vm.time" timeout $((deadline + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/vm$vm.cpio.gz" \
 			-append "$cmdline" -nographic -no-reboot -monitor none \
 			-serial stdio -serial "file:$work/results-$tag-vm$vm.log" \
@@ -78,6 +78,7 @@ boot() {
 	wait "${pids[1]}" || rc2=$?
 	t_boot=$(( $(date +%s) - t0 ))
 	echo "== [$flavor] vm1 $d1 + vm2 $d2: both guests done in ${t_boot}s"
+	for vm in 1 2; do echo "== [$flavor] vm$vm: $(vm_time_show "$work/qemu-$tag-vm$vm.time")"; done
 	for vm in 1 2; do
 		local console="$work/console-$tag-vm$vm.log" results="$work/results-$tag-vm$vm.log" drv=$d1
 		[ $vm = 2 ] && drv=$d2

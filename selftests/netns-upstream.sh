@@ -68,7 +68,7 @@ netns() {
 	[ "$flavor" = debug ] && cmdline+=" panic_on_warn=1 kmemleak=on"
 	t1=$(date +%s)
 	for attempt in 1 2; do
-		timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m 2048 \
+		vm_time "$work/qemu.time" timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m 2048 \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
 			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
 			</dev/null >"$log" 2>&1
@@ -84,6 +84,7 @@ netns() {
 		break
 	done
 	rm -f "$work/initramfs.cpio"
+	echo "== [$flavor] netns.sh VM ($driver): $(vm_time_show "$work/qemu.time")"
 	secs=$(( $(date +%s) - t1 ))
 	reports=$(console_reports "$log")
 	cpus=$(sed -n 's/^WGRS-NETNS-CPUS //p' "$log" | head -n 1)

@@ -61,7 +61,7 @@ boot() {
 	fi
 	t_boot=$(date +%s)
 	for attempt in 1 2; do
-		timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp "$WGRS_SMP" -m $mem \
+		vm_time "$work/qemu.time" timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp "$WGRS_SMP" -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
 			-append "$cmdline" -nographic -no-reboot -monitor none \
 			-serial stdio -serial "file:$work/results.log" \
@@ -81,6 +81,7 @@ boot() {
 		break
 	done
 	t_boot=$(( $(date +%s) - t_boot ))
+	echo "== [$flavor] VM: $(vm_time_show "$work/qemu.time")"
 }
 
 # run_vm FLAVOR KDIR WORK MODE [--module DEST SRC]... -- SCRIPT...: pack,

@@ -10,11 +10,28 @@
 KUNIT_KO=/modules/kunit/wireguard-rs.ko
 kunit_run "$KUNIT_KO" > /tmp/kunit.txt || { result FAIL "kunit: the test build loads"; exit 1; }
 kunit_results kunit /tmp/kunit.txt
-# Every suite must have run (a build without them would pass nothing).
-for suite in wireguard_rs_allowedips wireguard_rs_noise wireguard_rs_codel wireguard_rs_cookie wireguard_rs_counter wireguard_rs_keypairs wireguard_rs_session wireguard_rs_ratelimiter wireguard_rs_peerlookup wireguard_rs_handoff wireguard_rs_shared; do
-	if grep -q "^$suite\." /tmp/kunit.txt; then result PASS "kunit: suite $suite ran"
-	else result FAIL "kunit: suite $suite ran"; log_since_start | tail -n 30; fi
-done
+# Every suite must have run, each with exactly its number of cases (a
+# build without them, or a case dropped by a cfg, would pass nothing):
+# adding or removing a case in rust/selftest/ updates this table.
+while read -r suite want; do
+	got=$(grep -c "^$suite\." /tmp/kunit.txt)
+	check_eq "kunit: suite $suite ran its $want cases" "$want" "$got"
+	[ "$got" = "$want" ] || log_since_start | tail -n 30 | sed "s/^/    /"
+done <<'EOF'
+wireguard_rs_allowedips 8
+wireguard_rs_noise 12
+wireguard_rs_codel 7
+wireguard_rs_cookie 4
+wireguard_rs_counter 8
+wireguard_rs_keypairs 4
+wireguard_rs_session 8
+wireguard_rs_ratelimiter 6
+wireguard_rs_peerlookup 4
+wireguard_rs_handoff 2
+wireguard_rs_shared 2
+EOF
+check_eq "kunit: no suite beyond the table above ran" "" \
+	"$(cut -d. -f1 /tmp/kunit.txt | sort -u | grep -vxE 'wireguard_rs_(allowedips|noise|codel|cookie|counter|keypairs|session|ratelimiter|peerlookup|handoff|shared)')"
 # No benchmark suite in the test build, and no suite at all in the module
 # a user loads.
 check_eq "kunit: no benchmark in the test build" "" "$(grep '^wgrs_bench_' /tmp/kunit.txt)"
