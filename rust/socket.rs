@@ -19,6 +19,7 @@ use crate::kapi::skb::{
     ETH_P_IP,
     ETH_P_IPV6, //
 };
+use crate::kapi::time;
 use crate::kapi::udp::{
     self,
     EncapReceiver,
@@ -203,6 +204,10 @@ fn resolve(
 
 /// Sends an encapsulated packet over a resolved route. Consumes the skb.
 /// No lock of ours is held: the packet may come back through this device.
+/// Runs with bottom halves disabled, as the C driver's send under its
+/// endpoint lock does: the IP stack's per-CPU state (the transmit recursion
+/// count, statistics) assumes the CPU cannot change in the middle, and
+/// callers include work items in process context.
 fn transmit(
     wg: &Wg,
     count_on: Option<&NetDevice>,
@@ -212,15 +217,18 @@ fn transmit(
     ds: u8,
 ) -> Result {
     let mark = wg.fwmark();
-    match r {
+    time::with_bh_disabled(|| match r {
         Resolved::V4 {
             route,
             saddr,
             daddr,
             dport,
-        } => socks
-            .v4
-            .send4(route, skb, count_on, saddr, daddr, dport, ds, mark),
+        } => {
+            socks
+                .v4
+                .send4(route, skb, count_on, saddr, daddr, dport, ds, mark);
+            Ok(())
+        }
         Resolved::V6 {
             route,
             saddr,
@@ -229,9 +237,9 @@ fn transmit(
         } => {
             let sock = socks.v6.as_ref().ok_or(EAFNOSUPPORT)?;
             sock.send6(route, skb, count_on, &saddr, &daddr, dport, ds, mark);
+            Ok(())
         }
-    }
-    Ok(())
+    })
 }
 
 /// Sends an encapsulated packet to `peer`'s endpoint, counting its bytes
@@ -263,7 +271,8 @@ fn send_to_peer(peer: &Peer, skb: SkBuff, ds: u8, segments: Option<(usize, usize
     let count_on = segments.is_none().then_some(dev);
     transmit(wg, count_on, socks, route, skb, ds)?;
     if let Some((packets, bytes)) = segments {
-        dev.count_tx(packets, bytes);
+        // Per-CPU statistics: on this CPU, to the end.
+        time::with_bh_disabled(|| dev.count_tx(packets, bytes));
     }
     peer.count_tx(len);
     Ok(())
