@@ -18,8 +18,19 @@ case $variant in ""|tests|bench) ;; *) echo "build-module: unknown variant '$var
 # second checkout sets its own to run beside the first.
 out=${WGRS_WORK:-$WGRS_CACHE}/module/$tag${variant:+-$variant}
 mkdir -p "$out"
-# Copy the module sources, keeping mtimes so unchanged files do not rebuild.
-(cd "$here" && tar cf - Kbuild rust shims Documentation/netlink/specs) | (cd "$out" && tar xpf -)
+# One build at a time in a directory: parts of make check that run side by
+# side may ask for the same module; the later one waits, then finds
+# nothing to rebuild.
+exec 9>"$out.lock"
+flock 9
+# Copy the module sources that differ from the last build's copy: an
+# unchanged file keeps its old copy and time, so a fresh clone of the same
+# sources (CI's) rebuilds nothing.
+(cd "$here" && find Kbuild rust shims Documentation/netlink/specs -type f) | while read -r f; do
+	cmp -s "$here/$f" "$out/$f" && continue
+	mkdir -p "$out/$(dirname "$f")"
+	cp "$here/$f" "$out/$f"
+done
 # Drop sources that no longer exist in the checkout.
 (cd "$out" && find rust shims -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) | while read -r f; do
 	[ -e "$here/$f" ] || rm -f "$f"; done)

@@ -96,7 +96,7 @@ for flavor in "${flavors[@]}"; do
 	if ! ko=$("$here/scripts/build-module.sh" "$kdir" "$flavor"); then
 		result FAIL "[$flavor] interop: module build"; continue
 	fi
-	work=${WGRS_WORK:-$WGRS_CACHE}/interop/$flavor
+	work=${WGRS_WORK:-$WGRS_CACHE}/interop/$flavor$([ $break_key = 0 ] || echo -break-key)
 	rm -rf "$work"; mkdir -p "$work"
 	# The project's initramfs with no test scripts (the guests boot
 	# interop-guest.sh instead of its /init), plus one small archive per

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--demo|--bench|--selfcheck] [--only PATTERN] FLAVOR...
+# run.sh [--demo|--bench|--selfcheck] [--only PATTERN]... [--group NAME] FLAVOR...
 #                                                 (FLAVOR: normal | debug)
 #
 # For each flavor: build (or reuse) the test kernel, build the module
@@ -22,16 +22,18 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/toolchain.env"
-mode=tests only=""
+mode=tests group=""
+only=()
 flavors=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) mode=demo;;
 	--bench) mode=bench;;
 	--selfcheck) mode=selfcheck;;
-	--only) only=$2; shift;;
+	--only) only+=("$2"); shift;;
+	--group) group=$2; shift;;
 	normal|debug) flavors+=("$1");;
-	*) echo "usage: $0 [--demo|--bench|--selfcheck] [--only PATTERN] normal|debug..." >&2; exit 2;;
+	*) echo "usage: $0 [--demo|--bench|--selfcheck] [--only PATTERN]... [--group NAME] normal|debug..." >&2; exit 2;;
 	esac
 	shift
 done
@@ -104,7 +106,7 @@ run_vm() {
 		sed -n '/WGRS-DEMO-BEGIN/,/^WGRS-DEMO-END/p' "$work/results.log" | sed '1d;$d'
 	fi
 	grep -a '^WGRS-BENCH ' "$work/results.log" | sed "s/^WGRS-BENCH /[$flavor] /"
-	collect "[$flavor]" "" "$work/results.log" "$work/console.log" "${names[@]}"
+	collect "[$flavor]" "${group:+VM $group}" "$work/results.log" "$work/console.log" "${names[@]}"
 }
 
 # The scan of a console whose kernel died while booting (early_death in
@@ -230,7 +232,7 @@ for flavor in "${flavors[@]}"; do
 	if ! kdir=$("$here/scripts/build-kernel.sh" "$flavor"); then
 		result FAIL "[$flavor] kernel build"; continue
 	fi
-	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor
+	work=${WGRS_WORK:-$WGRS_CACHE}/run/$flavor${group:+-$group}
 	if [ $mode = selfcheck ]; then
 		selfcheck_early_death "$flavor" "$work/selfcheck-early"
 		selfcheck "$flavor" "$kdir" "$work/selfcheck"
@@ -255,11 +257,14 @@ for flavor in "${flavors[@]}"; do
 	fi
 	scripts=()
 	if [ -n "$dir" ]; then
+		[ ${#only[@]} -gt 0 ] || only=("")
 		for t in "$here/selftests/$dir"/*.sh; do
-			case $(basename "$t") in *${only}*) scripts+=("$t");; esac
+			for o in "${only[@]}"; do
+				case $(basename "$t") in *${o}*) scripts+=("$t"); break;; esac
+			done
 		done
 		if [ ${#scripts[@]} = 0 ]; then
-			result FAIL "[$flavor] --only '$only' matches no script in selftests/$dir"; continue
+			result FAIL "[$flavor] --only '${only[*]}' matches no script in selftests/$dir"; continue
 		fi
 	fi
 	plugin=()
