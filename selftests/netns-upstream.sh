@@ -70,7 +70,7 @@ netns() {
 	for attempt in 1 2; do
 		vm_time "$work/qemu.time" timeout --foreground $((tmo + 300)) qemu-system-x86_64 -accel tcg -cpu max -smp "$WGRS_SMP" -m 2048 \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
-			-append "$cmdline" -nographic -no-reboot -monitor none -serial stdio \
+			-append "$cmdline" -nographic -no-reboot -monitor none -nic none -serial stdio \
 			</dev/null >"$log" 2>&1
 		rc=$?
 		sed -i 's/\r$//' "$log"

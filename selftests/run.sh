@@ -65,7 +65,7 @@ boot() {
 	for attempt in 1 2; do
 		vm_time "$work/qemu.time" timeout --foreground 2400 qemu-system-x86_64 -accel tcg "${clock[@]}" "${plugin[@]}" -cpu max -smp "$WGRS_SMP" -m $mem \
 			-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
-			-append "$cmdline" -nographic -no-reboot -monitor none \
+			-append "$cmdline" -nographic -no-reboot -monitor none -nic none \
 			-serial stdio -serial "file:$work/results.log" \
 			</dev/null >"$work/console.log" 2>&1
 		qemu_rc=$?

@@ -23,11 +23,14 @@ tunnel_up() {
 	ip -n ns0 link add wg2 type "$1" || return 1
 	ip -n ns0 link set wg1 netns ns1
 	ip -n ns0 link set wg2 netns ns2
-	[ -e /tmp/k1 ] || { wg genkey > /tmp/k1; wg genkey > /tmp/k2; }
-	P1=$(wg pubkey < /tmp/k1) P2=$(wg pubkey < /tmp/k2)
-	$n1 wg set wg1 private-key /tmp/k1 listen-port 10001 \
+	# Keys of its own (other scripts leave /tmp/k1 and the like behind,
+	# and the VM groups of make check run different scripts before this).
+	[ -e /tmp/tunnel-k1 ] || wg genkey > /tmp/tunnel-k1
+	[ -e /tmp/tunnel-k2 ] || wg genkey > /tmp/tunnel-k2
+	P1=$(wg pubkey < /tmp/tunnel-k1) P2=$(wg pubkey < /tmp/tunnel-k2)
+	$n1 wg set wg1 private-key /tmp/tunnel-k1 listen-port 10001 \
 		peer "$P2" allowed-ips 192.168.241.2/32,fd00::2/128 endpoint 127.0.0.1:10002
-	$n2 wg set wg2 private-key /tmp/k2 listen-port 10002 \
+	$n2 wg set wg2 private-key /tmp/tunnel-k2 listen-port 10002 \
 		peer "$P1" allowed-ips 192.168.241.1/32,fd00::1/128 endpoint 127.0.0.1:10001
 	ip -n ns1 addr add 192.168.241.1/24 dev wg1
 	ip -n ns1 addr add fd00::1/24 dev wg1
