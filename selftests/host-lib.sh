@@ -119,7 +119,7 @@ collect() {
 			fi;;
 		"    "*)
 			# A failed check's details (indented), shown under it.
-			[ "$last" = FAIL ] && printf '%s\n' "$line" | cut -c1-200;;
+			[ "$last" = FAIL ] && [ $collecting = 0 ] && printf '%s\n' "$line" | cut -c1-200;;
 		*) last="";;
 		esac
 	done < <(grep -a -E '^(WGRS-|    )|WGRS-RESULT' "$results")
@@ -138,7 +138,7 @@ collect() {
 		report PASS "$prefix ${vm}VM ran all tests and shut down ($qemu_rc, ${t_boot}s)"
 	else
 		report FAIL "$prefix ${vm}VM did not finish (qemu exit $qemu_rc after ${t_boot}s); last lines of $console:"
-		tail -n 30 "$console" | sed 's/^/    /'
+		[ $collecting = 1 ] || tail -n 30 "$console" | sed 's/^/    /'
 	fi
 	local reports
 	reports=$(console_reports "$console")
@@ -146,7 +146,7 @@ collect() {
 		report PASS "$prefix ${vm}console has no kernel warnings or sanitizer reports"
 	else
 		report FAIL "$prefix ${vm}console has kernel reports"
-		printf '%s\n' "$reports" | sed 's/^/    /'
+		[ $collecting = 1 ] || printf '%s\n' "$reports" | sed 's/^/    /'
 	fi
 }
 

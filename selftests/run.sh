@@ -119,11 +119,12 @@ selfcheck_early_death() {
 	printf '%s\n' '[    0.5] Booting the kernel' '[    0.6] virtio: probing' > "$dir/silent.log"
 	printf '%s\n' '[    0.4] BUG: KASAN: wild-memory-access in identify_cpu+0x1b/0x40' \
 		'[    0.4] RIP: 0010:identify_cpu+0x1b/0x40' > "$dir/known.log"
+	local was=$collecting
 	collecting=1
 	early_death "$dir/unknown.log" "[$flavor] made-up console 1" >/dev/null
 	early_death "$dir/silent.log" "[$flavor] made-up console 2" >/dev/null
 	early_death "$dir/known.log" "[$flavor] made-up console 3" >/dev/null
-	collecting=0
+	collecting=$was
 	expect FAIL '.* made-up console 1: the kernel died during boot' "an early death with an unknown report fails"
 	expect FAIL '.* made-up console 2: the kernel died during boot' "an early death with no report fails"
 	expect_nothing_else
@@ -154,7 +155,7 @@ selfcheck() {
 	local scripts=("$sd"/0[1-5]-*.sh)
 	if [ "$flavor" = debug ]; then scripts+=("$sd/07-leak.sh" "$sd/08-rcu.sh")
 	else scripts+=("$sd/06-warn.sh"); fi
-	run_vm "$flavor" "$kdir" "$work/1" tests "${mods[@]}" -- "${scripts[@]}"
+	run_vm "$flavor" "$kdir" "$work/1" minimal "${mods[@]}" -- "${scripts[@]}"
 	expect PASS '.* control: a check that holds$' "the control script's result is a PASS"
 	expect PASS '.* 01-control: kernel log has no reports$' "the control script's clean log is a PASS"
 	expect FAIL '.* 02-exits-early: gave no result$' "caught a script that exits before any result"
@@ -189,7 +190,7 @@ selfcheck() {
 
 	# Second boot: the kernel dies in the middle of a script (a panic on
 	# the normal kernel, a WARN with panic_on_warn=1 on debug).
-	run_vm "$flavor" "$kdir" "$work/2" tests "${mods[@]}" -- "$sd/11-fatal.sh" "$sd/12-never-runs.sh"
+	run_vm "$flavor" "$kdir" "$work/2" minimal "${mods[@]}" -- "$sd/11-fatal.sh" "$sd/12-never-runs.sh"
 	expect PASS '.* fatal: a result before the kernel dies$' "the result before the kernel died is read"
 	expect FAIL '.* 11-fatal: did not finish' "caught a kernel that died in the middle of a script"
 	expect FAIL '.* ran 0 of 2 test scripts' "caught a script that never ran"
