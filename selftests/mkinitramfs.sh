@@ -93,21 +93,31 @@ build_tools() {
 		# Other clients of the genl family, for tests/15-clients.sh:
 		# wg-quick (a bash script), the kernel's own YNL client and
 		# pyroute2, the last two on Debian's Python. Its standard library
-		# goes in without the parts nothing here imports, compiled files
-		# included so the VM does not compile them under emulation.
+		# goes in without the parts nothing here imports, and compiled
+		# only (a .pyc in place of each .py, which Python imports without
+		# the source): the VM neither compiles under emulation nor unpacks
+		# both forms at every boot (the debug kernel unpacks this archive
+		# at about 1 MB a second).
 		copy_bin "$root" /bin/bash bin/bash
 		cp /usr/bin/wg-quick "$root/usr/bin/wg-quick"
 		copy_bin "$root" /usr/bin/python3.11 usr/bin/python3
 		local pylib=/usr/lib/python3.11 dist=usr/lib/python3/dist-packages so
 		mkdir -p "$root/$pylib" "$root/$dist" "$root/ynl"
-		tar -C "$pylib" -c --exclude='*.opt-[12].pyc' --exclude=test --exclude=idlelib \
+		tar -C "$pylib" -c --exclude='__pycache__' --exclude=test --exclude=idlelib \
 			--exclude=tkinter --exclude=lib2to3 --exclude=ensurepip --exclude=pydoc_data \
 			--exclude=turtledemo --exclude='config-*' --exclude=site-packages \
-			--exclude=dist-packages . | tar -C "$root/$pylib" -x
-		for so in "$pylib"/lib-dynload/*.so; do copy_bin "$root" "$so" "${so#/}"; done
+			--exclude=dist-packages --exclude=distutils --exclude=venv --exclude=turtle.py \
+			. | tar -C "$root/$pylib" -x
+		# Not the extensions that only bring large libraries nothing here
+		# uses (OpenSSL, Berkeley DB, SQLite, curses, readline, NIS).
+		rm -f "$root/$pylib"/lib-dynload/{_ssl,_hashlib,_dbm,_gdbm,_sqlite3,_curses,_curses_panel,readline,nis,_crypt}.*
+		rm -rf "$root/$pylib"/{sqlite3,dbm,curses}
+		for so in "$root/$pylib"/lib-dynload/*.so; do copy_bin "$root" "${so#"$root"}" "${so#"$root"/}"; done
 		cp -r "/$dist/yaml" "$root/$dist/"
+		find "$root/$dist/yaml" -name __pycache__ -prune -exec rm -rf {} +
 		/usr/bin/python3.11 -m zipfile -e "$WGRS_PYROUTE2_WHEEL" "$root/$dist/"
-		/usr/bin/python3.11 -m compileall -q -d "/$dist" "$root/$dist/pyroute2" >/dev/null
+		/usr/bin/python3.11 -m compileall -q -b -j 0 -s "$root" -p / "$root/$pylib" "$root/$dist" >/dev/null
+		find "$root/$pylib" "$root/$dist" -name '*.py' -delete
 		cp -r "$ksrc/tools/net/ynl/pyynl/cli.py" "$ksrc/tools/net/ynl/pyynl/lib" "$root/ynl/"
 		cp "$ksrc/Documentation/netlink/specs/wireguard.yaml" "$root/ynl/"
 	fi
