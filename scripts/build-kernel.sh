@@ -26,8 +26,10 @@ key=$( {
 out=$WGRS_CACHE/kernels/$flavor-$key
 if [ -f "$out/.wgrs-built" ]; then echo "$out"; exit 0; fi
 
-# A new key: drop older builds of this flavor, they are only taking disk.
-rm -rf "$WGRS_CACHE/kernels/$flavor-"*
+# A new key: drop older builds of this flavor but the newest one, which a
+# checkout of the previous sources (another branch, a run under way) may
+# still be using.
+ls -dt "$WGRS_CACHE/kernels/$flavor-"* 2>/dev/null | tail -n +2 | xargs -r rm -rf
 mkdir -p "$out"
 mk() { make -C "$ksrc" O="$out" "${WGRS_MAKEFLAGS[@]}" "$@"; }
 
@@ -40,7 +42,10 @@ bad=0
 while read -r line; do
 	case $line in ''|'#'*) continue;; esac
 	case $line in debug:*) [ "$flavor" = debug ] || continue; line=${line#debug:};; esac
-	grep -qx "$line" "$out/.config" || { log "missing in .config: $line"; bad=1; }
+	case $line in
+	!*) ! grep -q "^${line#!}=" "$out/.config" || { log "must be off in .config: ${line#!}"; bad=1; };;
+	*) grep -qx "$line" "$out/.config" || { log "missing in .config: $line"; bad=1; };;
+	esac
 done < "$here/kconfig/required.txt"
 [ $bad = 0 ] || die "the resulting .config lacks required options (is the Rust toolchain usable? see 'make rustavailable')"
 
