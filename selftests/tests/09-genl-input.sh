@@ -157,8 +157,14 @@ run() {
 }
 
 both_drivers run "genl input" || exit 1
-check_eq "genl input: the starting configuration dumps as from the C driver" \
-	"$(grep '^start|' /tmp/c.txt)" "$(grep '^start|' /tmp/rs.txt)"
+c=0
+if [ -e /tmp/c.txt ]; then
+	c=1
+	check_eq "genl input: the starting configuration dumps as from the C driver" \
+		"$(grep '^start|' /tmp/c.txt)" "$(grep '^start|' /tmp/rs.txt)"
+else
+	no_c_note "genl input"
+fi
 # ... and as it was set (wg(8)'s dump: the device's line, then the peer's).
 check_eq "genl input: the starting configuration is as set" \
 	"start|$(cat /tmp/genl-key) $(wg pubkey < /tmp/genl-key) 51820 0x20 $P (none) 192.0.2.1:51820 192.168.0.0/16,fd00::/64 0 0 0 off " \
@@ -169,22 +175,28 @@ field() { # field FILE LABEL N: field N of LABEL's line in FILE
 }
 requests 0 0 | while IFS='|' read -r label expect _; do
 	rs_ans=$(field /tmp/rs.txt "$label" 2) rs_ack=$(field /tmp/rs.txt "$label" 3)
-	c_ans=$(field /tmp/c.txt "$label" 2) c_ack=$(field /tmp/c.txt "$label" 3)
-	rs_conf=$(field /tmp/rs.txt "$label" 4) c_conf=$(field /tmp/c.txt "$label" 4)
-	# Against the C driver: the same errno and (but where it applies part
-	# of the request) the same configuration after it; the same extack.
-	if c_applies_part "$label"; then
-		check_eq "genl input: $label: same errno as the C driver" "$c_ans" "$rs_ans"
-	else
-		check_eq "genl input: $label: same errno and configuration after as the C driver" \
-			"$c_ans|$c_conf" "$rs_ans|$rs_conf"
-	fi
+	rs_conf=$(field /tmp/rs.txt "$label" 4)
 	mine=$(our_ack "$label")
-	if [ -n "$mine" ]; then
-		check_eq "genl input: $label: the C driver sends no extack message, we say why" \
-			"|$mine" "$c_ack|$rs_ack"
-	else
-		check_eq "genl input: $label: same extack message as the C driver" "$c_ack" "$rs_ack"
+	if [ $c = 1 ]; then
+		c_ans=$(field /tmp/c.txt "$label" 2) c_ack=$(field /tmp/c.txt "$label" 3)
+		c_conf=$(field /tmp/c.txt "$label" 4)
+		# Against the C driver: the same errno and (but where it applies
+		# part of the request) the same configuration after it; the same
+		# extack.
+		if c_applies_part "$label"; then
+			check_eq "genl input: $label: same errno as the C driver" "$c_ans" "$rs_ans"
+		else
+			check_eq "genl input: $label: same errno and configuration after as the C driver" \
+				"$c_ans|$c_conf" "$rs_ans|$rs_conf"
+		fi
+		if [ -n "$mine" ]; then
+			check_eq "genl input: $label: the C driver sends no extack message, we say why" \
+				"|$mine" "$c_ack|$rs_ack"
+		else
+			check_eq "genl input: $label: same extack message as the C driver" "$c_ack" "$rs_ack"
+		fi
+	elif [ -n "$mine" ]; then
+		check_eq "genl input: $label: we say why (extack)" "$mine" "$rs_ack"
 	fi
 	# Absolutely: the expected answer, and our configuration unchanged.
 	check_eq "genl input: $label: $expect, configuration unchanged" \
@@ -193,4 +205,4 @@ done
 # The answers, for the log, and what the C driver applied of the requests
 # it refused (we apply nothing of those).
 sed 's/^/    ours: /' /tmp/rs.txt | cut -c1-200
-grep 'CHANGED' /tmp/c.txt | sed 's/^/    C driver: /' | cut -c1-250
+[ $c = 0 ] || grep 'CHANGED' /tmp/c.txt | sed 's/^/    C driver: /' | cut -c1-250

@@ -53,28 +53,41 @@ PublicKey = $P2
 AllowedIPs = 10.22.0.0/16
 EOF
 
-# steps: "label|command" (run with wg0 existing); after each, the dump and
-# showconf are recorded.
+# What the dump shows: the device's line (private key, public key, listen
+# port, fwmark), then per peer: public key, psk, endpoint, allowed IPs,
+# latest handshake, rx bytes, tx bytes, persistent keepalive.
+DK=$(cat /tmp/dev.key) PSK=$(cat /tmp/psk)
+D="$DK $DEV 0 off"
+DA="$DK $DEV 0 0x10"
+A1="$P1 (none) 192.0.2.1:51820 10.1.0.0/16,fd01::/48 0 0 0 off"
+A2="$P2 $PSK (none) 10.2.0.0/16 0 0 0 15"
+A3="$P3 (none) (none) 10.3.0.0/16,10.33.0.0/16 0 0 0 off"
+
+# steps: "label|command|expected" (run with wg0 existing); after each, the
+# dump and showconf are recorded; our dump must be the expected one. As
+# wg(8) sends a configuration file: each of its peers replaces its allowed
+# IPs (addconf too), and setconf and syncconf set the fwmark and listen port
+# (0 when the file has none).
 steps() {
 	cat <<STEPS
-private key|wg set wg0 private-key /tmp/dev.key
-first peer|wg set wg0 peer $P1 allowed-ips 10.0.0.0/24,fd00::/64 endpoint 192.0.2.1:51820 persistent-keepalive 25
-second peer with psk and IPv6 endpoint|wg set wg0 peer $P2 preshared-key /tmp/psk allowed-ips 10.0.1.0/24 endpoint [2001:db8::1]:1234
-replace a peer's prefixes|wg set wg0 peer $P1 allowed-ips 10.0.2.0/24,fd00::/64,10.0.3.0/24
-a prefix moves to another peer|wg set wg0 peer $P2 allowed-ips 10.0.1.0/24,10.0.2.0/24
-host bits are masked|wg set wg0 peer $P2 allowed-ips 10.0.1.0/24,10.9.9.9/8
-clear a psk and a keepalive|wg set wg0 peer $P2 preshared-key /dev/null peer $P1 persistent-keepalive off
-new endpoint|wg set wg0 peer $P1 endpoint 198.51.100.7:7
-clear a peer's prefixes|wg set wg0 peer $P2 allowed-ips ''
-remove an unknown peer|wg set wg0 peer $P3 remove
-remove a peer|wg set wg0 peer $P2 remove
-a peer with the device's own key is ignored|wg set wg0 peer $DEV allowed-ips 10.7.0.0/16
-device key of an existing peer removes it|wg set wg0 private-key /tmp/p1.key
-back to the device key|wg set wg0 private-key /tmp/dev.key
-setconf replaces everything|wg setconf wg0 /tmp/a.conf
-addconf adds a peer|wg addconf wg0 /tmp/c.conf
-syncconf converges|wg syncconf wg0 /tmp/b.conf
-setconf again|wg setconf wg0 /tmp/a.conf
+private key|wg set wg0 private-key /tmp/dev.key|ok|$D
+first peer|wg set wg0 peer $P1 allowed-ips 10.0.0.0/24,fd00::/64 endpoint 192.0.2.1:51820 persistent-keepalive 25|ok|$D $P1 (none) 192.0.2.1:51820 10.0.0.0/24,fd00::/64 0 0 0 25
+second peer with psk and IPv6 endpoint|wg set wg0 peer $P2 preshared-key /tmp/psk allowed-ips 10.0.1.0/24 endpoint [2001:db8::1]:1234|ok|$D $P1 (none) 192.0.2.1:51820 10.0.0.0/24,fd00::/64 0 0 0 25 $P2 $PSK [2001:db8::1]:1234 10.0.1.0/24 0 0 0 off
+replace a peer's prefixes|wg set wg0 peer $P1 allowed-ips 10.0.2.0/24,fd00::/64,10.0.3.0/24|ok|$D $P1 (none) 192.0.2.1:51820 10.0.2.0/24,fd00::/64,10.0.3.0/24 0 0 0 25 $P2 $PSK [2001:db8::1]:1234 10.0.1.0/24 0 0 0 off
+a prefix moves to another peer|wg set wg0 peer $P2 allowed-ips 10.0.1.0/24,10.0.2.0/24|ok|$D $P1 (none) 192.0.2.1:51820 fd00::/64,10.0.3.0/24 0 0 0 25 $P2 $PSK [2001:db8::1]:1234 10.0.1.0/24,10.0.2.0/24 0 0 0 off
+host bits are masked|wg set wg0 peer $P2 allowed-ips 10.0.1.0/24,10.9.9.9/8|ok|$D $P1 (none) 192.0.2.1:51820 fd00::/64,10.0.3.0/24 0 0 0 25 $P2 $PSK [2001:db8::1]:1234 10.0.1.0/24,10.0.0.0/8 0 0 0 off
+clear a psk and a keepalive|wg set wg0 peer $P2 preshared-key /dev/null peer $P1 persistent-keepalive off|ok|$D $P1 (none) 192.0.2.1:51820 fd00::/64,10.0.3.0/24 0 0 0 off $P2 (none) [2001:db8::1]:1234 10.0.1.0/24,10.0.0.0/8 0 0 0 off
+new endpoint|wg set wg0 peer $P1 endpoint 198.51.100.7:7|ok|$D $P1 (none) 198.51.100.7:7 fd00::/64,10.0.3.0/24 0 0 0 off $P2 (none) [2001:db8::1]:1234 10.0.1.0/24,10.0.0.0/8 0 0 0 off
+clear a peer's prefixes|wg set wg0 peer $P2 allowed-ips ''|ok|$D $P1 (none) 198.51.100.7:7 fd00::/64,10.0.3.0/24 0 0 0 off $P2 (none) [2001:db8::1]:1234 (none) 0 0 0 off
+remove an unknown peer|wg set wg0 peer $P3 remove|ok|$D $P1 (none) 198.51.100.7:7 fd00::/64,10.0.3.0/24 0 0 0 off $P2 (none) [2001:db8::1]:1234 (none) 0 0 0 off
+remove a peer|wg set wg0 peer $P2 remove|ok|$D $P1 (none) 198.51.100.7:7 fd00::/64,10.0.3.0/24 0 0 0 off
+a peer with the device's own key is ignored|wg set wg0 peer $DEV allowed-ips 10.7.0.0/16|ok|$D $P1 (none) 198.51.100.7:7 fd00::/64,10.0.3.0/24 0 0 0 off
+device key of an existing peer removes it|wg set wg0 private-key /tmp/p1.key|ok|$(cat /tmp/p1.key) $P1 0 off
+back to the device key|wg set wg0 private-key /tmp/dev.key|ok|$D
+setconf replaces everything|wg setconf wg0 /tmp/a.conf|ok|$DA $A1 $A2 $A3
+addconf adds a peer|wg addconf wg0 /tmp/c.conf|ok|$DA $A1 $P2 $PSK (none) 10.22.0.0/16 0 0 0 15 $A3
+syncconf converges|wg syncconf wg0 /tmp/b.conf|ok|$D $P1 (none) 192.0.2.1:51820 10.1.0.0/16,10.11.0.0/16 0 0 0 off $A3 $P4 (none) [2001:db8::4]:4444 10.4.0.0/16 0 0 0 off
+setconf again|wg setconf wg0 /tmp/a.conf|ok|$DA $A1 $A2 $A3
 STEPS
 }
 

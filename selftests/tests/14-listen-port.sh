@@ -38,25 +38,29 @@ try() {
 	if err=$("$@" 2>&1 >/dev/null); then echo ok; else echo "failed: $err"; fi
 }
 
+# steps: "label|command|expected": what run records after the step (the
+# command's result, the port, the ports bound here, the number of peers).
+# wg1, up on port 51830, is there all along.
+W1="51830/4 51830/6 "
 steps() {
 	cat <<STEPS
-a port while down is not bound|wg set wg0 listen-port 51820
-up binds it|ip link set wg0 up
-a new port while up rebinds|wg set wg0 listen-port 51821
-the same port again|wg set wg0 listen-port 51821
-down closes the sockets|ip link set wg0 down
-a port while down again|wg set wg0 listen-port 51822
-up again|ip link set wg0 up
-a port in use is refused|wg set wg0 listen-port 51830
-port 0 while up picks a free port|wg set wg0 listen-port 0
-a port and peers at once|wg set wg0 listen-port 51823 peer $(wg genkey | wg pubkey) allowed-ips 10.0.0.0/8
+a port while down is not bound|wg set wg0 listen-port 51820|ok|port 51820|bound $W1|peers 0
+up binds it|ip link set wg0 up|ok|port 51820|bound 51820/4 51820/6 $W1|peers 0
+a new port while up rebinds|wg set wg0 listen-port 51821|ok|port 51821|bound 51821/4 51821/6 $W1|peers 0
+the same port again|wg set wg0 listen-port 51821|ok|port 51821|bound 51821/4 51821/6 $W1|peers 0
+down closes the sockets|ip link set wg0 down|ok|port 51821|bound $W1|peers 0
+a port while down again|wg set wg0 listen-port 51822|ok|port 51822|bound $W1|peers 0
+up again|ip link set wg0 up|ok|port 51822|bound 51822/4 51822/6 $W1|peers 0
+a port in use is refused|wg set wg0 listen-port 51830|failed: Unable to modify interface: Address already in use|port 51822|bound 51822/4 51822/6 $W1|peers 0
+port 0 while up picks a free port|wg set wg0 listen-port 0|ok|port random, bound|bound ${W1}R/4 R/6 |peers 0
+a port and peers at once|wg set wg0 listen-port 51823 peer $(wg genkey | wg pubkey) allowed-ips 10.0.0.0/8|ok|port 51823|bound 51823/4 51823/6 $W1|peers 1
 STEPS
 }
 
 run() {
 	ip link add wg1 type "$1" && wg set wg1 listen-port 51830 && ip link set wg1 up || return 1
 	ip link add wg0 type "$1" || return 1
-	steps | while IFS='|' read -r label cmd; do
+	steps | while IFS='|' read -r label cmd _; do
 		r=$(eval "try $cmd")
 		# A random port differs between runs: shown as R in the bound list.
 		p=$(wg show wg0 listen-port) b=$(bound)
@@ -108,15 +112,13 @@ netns() {
 
 both_drivers run ports || exit 1
 same_steps ports "same result, port and sockets as the C driver"
-check_eq "ports: sockets are closed when the device goes" \
-	"$(grep '^after delete|' /tmp/c.txt)" "$(grep '^after delete|' /tmp/rs.txt)"
 line() { grep "^$1|" /tmp/rs.txt; }
-check_eq "ports: up binds IPv4 and IPv6" \
-	"up binds it|ok|port 51820|bound 51820/4 51820/6 51830/4 51830/6 |peers 0" "$(line 'up binds it')"
-check_eq "ports: a port in use is refused (EADDRINUSE) and the old one stays" \
-	"a port in use is refused|failed: Unable to modify interface: Address already in use|port 51822|bound 51822/4 51822/6 51830/4 51830/6 |peers 0" \
-	"$(line 'a port in use is refused')"
-check "ports: port 0 while up binds a free port" grep -q '^port 0 while up picks a free port|ok|port random, bound|' /tmp/rs.txt
+check_eq "ports: sockets are closed when the device goes (nothing is bound)" \
+	"after delete|bound " "$(line 'after delete')"
+if [ -e /tmp/c.txt ]; then
+	check_eq "ports: sockets are closed when the device goes, as by the C driver" \
+		"$(grep '^after delete|' /tmp/c.txt)" "$(line 'after delete')"
+fi
 
 # A refused port changes nothing else of the request (the C driver sets
 # the fwmark before it fails).
@@ -132,8 +134,13 @@ ip link del wg0; ip link del wg1
 rmmod wireguard_rs
 
 both_drivers netns "ports, creating namespace" || exit 1
-check_eq "ports: creating namespace: same as the C driver" "$(cat /tmp/c.txt)" "$(cat /tmp/rs.txt)"
+if [ -e /tmp/c.txt ]; then
+	check_eq "ports: creating namespace: same as the C driver" "$(cat /tmp/c.txt)" "$(cat /tmp/rs.txt)"
+else
+	no_c_note "ports: creating namespace"
+fi
 sed 's/^/    ours: /' /tmp/rs.txt
+check_eq "ports: creating namespace: the device comes up on its port" "up|ok" "$(line up)"
 check_eq "ports: creating namespace: its devices were deleted with it" "a's devices deleted|yes" "$(line "a's devices deleted")"
 check_eq "ports: sockets live in the creating namespace" \
 	"bound here|51990/4 51990/6 bound in a|51900/4 51900/6 bound here after a went|" \

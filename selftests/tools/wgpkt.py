@@ -17,12 +17,20 @@ holds the device's sockets).
       WINDOW unanswered at a time; prints "responses N seconds S"
   wgpkt.py flood HOST PORT PUBKEY SECONDS SRC
       handshake initiations with a valid mac1 for PUBKEY (base64) and
-      garbage otherwise, from address SRC, for SECONDS; prints
-      "sent N cookies M" (the cookie replies that came back)
+      garbage otherwise, from address SRC, until SIGTERM or for at most
+      SECONDS; prints "first cookie" when the first cookie reply comes
+      back, "cookies M" (the replies so far) on each SIGUSR1, and at the
+      end "sent N cookies M"
+  wgpkt.py inner IFACE MODE COUNT
+      COUNT IPv4 packets of 48 bytes to 192.168.241.2 sent on IFACE (a
+      WireGuard device) through an AF_PACKET socket, so that the device
+      encrypts them for its peer: MODE src, from 10.66.0.1 (a source the
+      peer does not allow), or size, whose header says 1000 bytes
 """
 import base64
 import hashlib
 import os
+import signal
 import socket
 import struct
 import sys
@@ -93,6 +101,16 @@ def replay(host, port, path, mode):
 
 
 def flood(host, port, pubkey, seconds, src):
+    state = {"stop": False, "cookies": 0}
+
+    def report(*_):
+        print("cookies %d" % state["cookies"], flush=True)
+
+    def stop(*_):
+        state["stop"] = True
+
+    signal.signal(signal.SIGUSR1, report)
+    signal.signal(signal.SIGTERM, stop)
     key = hashlib.blake2s(b"mac1----" + base64.b64decode(pubkey)).digest()
     # A pool made once, then sent as fast as the socket takes it: each one
     # still costs the device a Diffie-Hellman unless it is under load.
@@ -106,7 +124,7 @@ def flood(host, port, pubkey, seconds, src):
     s.setblocking(False)
     dst = (host, int(port))
     end = time.monotonic() + float(seconds)
-    sent = cookies = 0
+    sent = 0
 
     def drain():
         n = 0
@@ -117,19 +135,35 @@ def flood(host, port, pubkey, seconds, src):
                     n += 1
         except BlockingIOError:
             pass
-        return n
+        if n and not state["cookies"]:
+            print("first cookie", flush=True)
+        state["cookies"] += n
 
-    while time.monotonic() < end:
+    while not state["stop"] and time.monotonic() < end:
         for m in pool:
             try:
                 s.sendto(m, dst)
                 sent += 1
             except BlockingIOError:
                 pass
-        cookies += drain()
+        drain()
     time.sleep(1)
-    cookies += drain()
-    print("sent %d cookies %d" % (sent, cookies))
+    drain()
+    print("sent %d cookies %d" % (sent, state["cookies"]), flush=True)
+
+
+def inner(iface, mode, count):
+    # IPv4, UDP to port 9: 20 + 8 + 20 bytes (no padding to add: a multiple
+    # of 16, so each leaves as an 80-byte data message).
+    src = socket.inet_aton("10.66.0.1" if mode == "src" else "192.168.241.1")
+    dst = socket.inet_aton("192.168.241.2")
+    total = 1000 if mode == "size" else 48
+    udp = struct.pack("!HHHH", 9, 9, 28, 0) + bytes(20)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0, 64, 17, 0, src, dst)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+    for _ in range(int(count)):
+        s.sendto(hdr + udp, (iface, 0x0800))
+    print("sent %s" % count)
 
 
 def handshakes(host, port, path, window):
@@ -155,4 +189,4 @@ def handshakes(host, port, path, window):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"junk": junk, "capture": capture, "replay": replay, "flood": flood,
-     "handshakes": handshakes}[cmd](*args)
+     "handshakes": handshakes, "inner": inner}[cmd](*args)

@@ -7,9 +7,14 @@ over UDP, with what arrived checked on the receiving side.
                                          "bytes N sha256 H" of what came
   xfer.py tcp-send HOST PORT BYTES SEED  send BYTES pseudo-random bytes,
                                          print "sha256 H" of what was sent
-  xfer.py udp-recv PORT COUNT TIMEOUT    print "datagrams N bad B late L" once
+  xfer.py udp-recv PORT COUNT TIMEOUT [BARRIER]
+                                         print "datagrams N bad B late L" once
                                          COUNT arrived or TIMEOUT s passed (L:
-                                         those that came after a later one)
+                                         those that came after a later one);
+                                         with BARRIER, the datagram numbered
+                                         BARRIER ends the count too (it is not
+                                         counted; " barrier 1" is added, or
+                                         " barrier 0" if it never came)
   xfer.py udp-send HOST PORT COUNT SIZE [mixed]
                                          send COUNT numbered datagrams; mixed:
                                          from CPU 0, two in three of 64 bytes,
@@ -79,7 +84,7 @@ def tcp_send(host, port, nbytes, seed):
     print("sha256 %s" % h.hexdigest(), flush=True)
 
 
-def udp_recv(port, count, timeout):
+def udp_recv(port, count, timeout, barrier=None):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     # A receiver slowed down by a busy machine must not lose what the
@@ -88,7 +93,7 @@ def udp_recv(port, count, timeout):
     s.bind(("::", int(port)))
     print("listening", flush=True)
     end = time.monotonic() + float(timeout)
-    seen, bad, late, highest = set(), 0, 0, -1
+    seen, bad, late, highest, stopped = set(), 0, 0, -1, 0
     while len(seen) < int(count):
         left = end - time.monotonic()
         if left <= 0:
@@ -101,11 +106,15 @@ def udp_recv(port, count, timeout):
         num = int.from_bytes(data[:4], "big")
         if data[4:] != bytes([num & 0xFF]) * (len(data) - 4):
             bad += 1
+        if barrier is not None and num == int(barrier):
+            stopped = 1
+            break
         seen.add(num)
         if num < highest:
             late += 1
         highest = max(highest, num)
-    print("datagrams %d bad %d late %d" % (len(seen), bad, late), flush=True)
+    tail = "" if barrier is None else " barrier %d" % stopped
+    print("datagrams %d bad %d late %d%s" % (len(seen), bad, late, tail), flush=True)
 
 
 def udp_send(host, port, count, size, pattern="even"):
