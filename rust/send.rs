@@ -194,7 +194,8 @@ pub(crate) fn send_staged(peer: &Arc<Peer>) {
 
 /// Queues a batch of `bytes` bytes for encryption and ordered sending, or
 /// encrypts and sends it here if it is small, the peer's small packets are
-/// sparse and nothing of the peer's is queued or being sent (see
+/// sparse, this is the CPU the peer's transmit worker runs on and nothing
+/// of the peer's is queued or being sent (see
 /// [`INLINE_CRYPT_MAX_LEN`] and [`Peer::small_tx_is_sparse`]).
 fn create_data(peer: &Arc<Peer>, mut batch: TxBatch, bytes: usize) {
     let g = ReadGuard::new();
@@ -208,9 +209,13 @@ fn create_data(peer: &Arc<Peer>, mut batch: TxBatch, bytes: usize) {
         && peer.small_tx_is_sparse(time::mono_ns())
     {
         // Only tried: the holder may be this CPU's own transmit worker, or
-        // a send of ours that came back to the device.
+        // a send of ours that came back to the device. And only on the CPU
+        // the peer's transmit worker runs on (the lock, a BH lock, keeps us
+        // on it): every outer packet of a peer leaves from one CPU, so none
+        // overtakes another in a per-CPU queue on its way out (a loopback
+        // or veth backlog, a multiqueue NIC's transmit queues).
         if let Some(order) = peer.tx_order.try_lock() {
-            if peer.tx_queue.is_empty() {
+            if cpu::current() == peer.serial_cpu() && peer.tx_queue.is_empty() {
                 if encrypt_batch(&mut batch) {
                     send_encrypted(peer, batch.packets);
                 }

@@ -133,6 +133,12 @@ pub(crate) mod cpu {
         cpu
     }
 
+    /// The CPU this code runs on; stable only while the caller cannot
+    /// migrate (bottom halves or preemption disabled, a BH lock held).
+    pub(crate) fn current() -> u32 {
+        kernel::cpu::CpuId::current().as_u32()
+    }
+
     /// Whether the scheduler wants this CPU back (for long loops in
     /// process context, which then call `cond_resched`).
     pub(crate) fn need_resched() -> bool {
