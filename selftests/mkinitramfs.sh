@@ -109,9 +109,10 @@ build_tools() {
 			--exclude=dist-packages --exclude=distutils --exclude=venv --exclude=turtle.py \
 			. | tar -C "$root/$pylib" -x
 		# Not the extensions that only bring large libraries nothing here
-		# uses (OpenSSL, Berkeley DB, SQLite, curses, readline, NIS).
-		rm -f "$root/$pylib"/lib-dynload/{_ssl,_hashlib,_dbm,_gdbm,_sqlite3,_curses,_curses_panel,readline,nis,_crypt}.*
-		rm -rf "$root/$pylib"/{sqlite3,dbm,curses}
+		# uses (Berkeley DB, curses, readline, NIS). OpenSSL and SQLite stay:
+		# pyroute2 imports ssl and sqlite3.
+		rm -f "$root/$pylib"/lib-dynload/{_dbm,_gdbm,_curses,_curses_panel,readline,nis,_crypt}.*
+		rm -rf "$root/$pylib"/{dbm,curses}
 		for so in "$root/$pylib"/lib-dynload/*.so; do copy_bin "$root" "${so#"$root"}" "${so#"$root"/}"; done
 		cp -r "/$dist/yaml" "$root/$dist/"
 		find "$root/$dist/yaml" -name __pycache__ -prune -exec rm -rf {} +
