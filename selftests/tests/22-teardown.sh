@@ -123,7 +123,21 @@ settle
 all_down
 no_napi() { [ "$(grep -l '^napi/wg' /proc/[0-9]*/comm 2>/dev/null | wc -l)" = 0 ]; }
 check "teardown: $T: the devices went with their namespaces (no NAPI thread left)" wait_for 60 no_napi
-no_napi || { echo "    left: $(cat $(grep -l '^napi/wg' /proc/[0-9]*/comm) | tr '\n' ' ')"; ip netns list | sed 's/^/    netns: /'; ip -o link show | sed 's/^/    /'; }
+# On failure, what may hold a namespace: processes still in one (a socket
+# closing in the background holds it too; xfer.py resets its connections
+# when killed), and the kernel's last words.
+leftovers() {
+	echo "    left: $(cat $(grep -l '^napi/wg' /proc/[0-9]*/comm) | tr '\n' ' ')"
+	ip netns list | sed 's/^/    netns: /'
+	ip -o link show | sed 's/^/    /'
+	local init p n
+	init=$(readlink /proc/1/ns/net)
+	for p in /proc/[0-9]*; do
+		n=$(readlink $p/ns/net 2>/dev/null) && [ "$n" != "$init" ] && echo "    in $n: $(tr '\0' ' ' < $p/cmdline)"
+	done
+	dmesg | tail -n 20 | sed 's/^/    dmesg: /'
+}
+no_napi || leftovers
 
 # The module unloaded under traffic: every device and thread goes with it.
 T="rmmod"

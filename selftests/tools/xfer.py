@@ -32,9 +32,30 @@ Addresses may be IPv4 or IPv6. Everything deterministic comes from SEED, so
 sender and receiver agree on the content without sharing a file.
 """
 import hashlib
+import os
+import signal
 import socket
+import struct
 import sys
 import time
+
+# The TCP connections open now. A transfer killed with SIGTERM resets them
+# (SO_LINGER of 0) instead of leaving them to close in the background: an
+# orphaned socket still sending its FIN holds its network namespace (and
+# the devices in it) for minutes after "ip netns del".
+_open = []
+
+
+def _reset_and_exit(signum, frame):
+    for s in _open:
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    os._exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _reset_and_exit)
 
 
 def family(host):
@@ -60,6 +81,7 @@ def tcp_recv(port):
     srv.listen(1)
     print("listening", flush=True)
     conn, _ = srv.accept()
+    _open.append(conn)
     h, n = hashlib.sha256(), 0
     while True:
         data = conn.recv(65536)
@@ -72,6 +94,7 @@ def tcp_recv(port):
 
 def tcp_send(host, port, nbytes, seed):
     s = socket.socket(family(host), socket.SOCK_STREAM)
+    _open.append(s)
     s.settimeout(60)
     s.connect((host, int(port)))
     h = hashlib.sha256()
