@@ -78,11 +78,27 @@ listen_bg() {
 }
 
 # Back to a clean slate between test scripts.
+# An rmmod that fails is a FAIL of WHO (init.sh passes the script's name):
+# the module is still in use. So is one that has not returned after 120 s:
+# a device reference never given back makes the kernel wait for ever in
+# rmmod (printing "unregister_netdevice: waiting for DEV to become free",
+# which the log scan also reports); then the unload is abandoned (the
+# process cannot be killed) and cleanup_all returns 1.
 cleanup_all() {
-	local ns
+	local ns m pid rc who=${1:-${WGRS_SCRIPT:-cleanup}}
 	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do ip netns del "$ns"; done
-	loaded wireguard_rs && rmmod wireguard_rs
-	loaded wireguard && rmmod wireguard
+	for m in wireguard_rs wireguard wgrs_harness_check; do
+		loaded $m || continue
+		rmmod $m > /tmp/rmmod.out 2>&1 &
+		pid=$!
+		if ! wait_for 120 sh -c "! kill -0 $pid 2>/dev/null"; then
+			result FAIL "$who: rmmod $m returns (still waiting after 120 s)"
+			return 1
+		fi
+		wait $pid
+		rc=$?
+		[ $rc = 0 ] || { result FAIL "$who: rmmod $m after the script (status $rc: $(cat /tmp/rmmod.out))"; }
+	done
 	return 0
 }
 

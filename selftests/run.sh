@@ -158,6 +158,7 @@ selfcheck() {
 	local scripts=("$sd"/0[1-5]-*.sh)
 	if [ "$flavor" = debug ]; then scripts+=("$sd/07-leak.sh" "$sd/08-rcu.sh")
 	else scripts+=("$sd/06-warn.sh"); fi
+	scripts+=("$sd/09-pinned.sh")
 	run_vm "$flavor" "$kdir" "$work/1" minimal "${mods[@]}" -- "${scripts[@]}"
 	expect PASS '.* control: a check that holds$' "the control script's result is a PASS"
 	expect PASS '.* 01-control: kernel log has no reports$' "the control script's clean log is a PASS"
@@ -187,6 +188,9 @@ selfcheck() {
 		expect FAIL '.* 06-warn: kernel log has no reports$' "caught a WARN_ON (below the console's level)"
 		echo "    (normal kernel: no kmemleak and no PROVE_RCU, so leaks and RCU misuse are only checked on debug)"
 	fi
+	expect PASS '.* pinned: the module loads and takes a reference to itself$' "the pinning script itself passes"
+	expect FAIL '.* 09-pinned: rmmod wgrs_harness_check after the script' "caught a module still in use after a script"
+	expect PASS '.* 09-pinned: kernel log has no reports$' "the pinning script's clean log is a PASS"
 	expect PASS '.* ran [0-9]+ of [0-9]+ test scripts$' "all scripts of the first boot ran"
 	expect PASS '.* VM ran all tests and shut down' "the first boot shut down"
 	expect_nothing_else

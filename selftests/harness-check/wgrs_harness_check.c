@@ -31,6 +31,9 @@ MODULE_PARM_DESC(rcu, "rcu_dereference() outside rcu_read_lock() at load");
 static bool do_panic;
 module_param_named(panic, do_panic, bool, 0400);
 MODULE_PARM_DESC(panic, "panic() at load");
+static bool pin;
+module_param(pin, bool, 0400);
+MODULE_PARM_DESC(pin, "take a reference to this module at load (rmmod then fails)");
 
 struct wgrs_hc_obj {
 	int value;
@@ -74,6 +77,8 @@ static int __init wgrs_hc_init(void)
 		WARN_ON(1);
 	if (do_panic)
 		panic("wgrs_harness_check: panic on request");
+	if (pin)
+		__module_get(THIS_MODULE);
 	return 0;
 }
 
