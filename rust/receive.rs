@@ -355,8 +355,10 @@ fn consume_data_done(
         dev.count_rx_frame_error();
         return;
     }
-    napi.gro_receive(skb);
+    // Counted before the stack sees it (the C driver counts after), so
+    // that no answer to it can be seen before it is counted.
     count_rx(peer, dev, message_data_len(before_trim));
+    napi.gro_receive(skb);
 }
 
 /// As initiator, starts one more handshake when the session is about to

@@ -269,13 +269,20 @@ fn send_to_peer(peer: &Peer, skb: SkBuff, ds: u8, segments: Option<(usize, usize
         resolve(wg, socks, &addr, source, Some(cache))?
     };
     let count_on = segments.is_none().then_some(dev);
-    transmit(wg, count_on, socks, route, skb, ds)?;
-    if let Some((packets, bytes)) = segments {
-        // Per-CPU statistics: on this CPU, to the end.
-        time::with_bh_disabled(|| dev.count_tx(packets, bytes));
-    }
-    peer.count_tx(len);
-    Ok(())
+    // Counted before bottom halves come back on, as the C driver counts
+    // under its endpoint lock: on loopback or veth the receiver runs in
+    // this CPU's softirq then, and nothing of its answer may arrive before
+    // this side counts what it sent (with two CPUs a ping's reply was seen
+    // back before its request was counted). The per-CPU statistics need
+    // the section too.
+    time::with_bh_disabled(|| {
+        transmit(wg, count_on, socks, route, skb, ds)?;
+        if let Some((packets, bytes)) = segments {
+            dev.count_tx(packets, bytes);
+        }
+        peer.count_tx(len);
+        Ok(())
+    })
 }
 
 /// A run of packets on their way to one peer that leave as one UDP GSO
