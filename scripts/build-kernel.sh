@@ -29,7 +29,9 @@ if [ -f "$out/.wgrs-built" ]; then echo "$out"; exit 0; fi
 # A new key: drop older builds of this flavor but the newest one, which a
 # checkout of the previous sources (another branch, a run under way) may
 # still be using.
-ls -dt "$WGRS_CACHE/kernels/$flavor-"* 2>/dev/null | tail -n +2 | xargs -r rm -rf
+# (On an empty cache ls finds nothing and fails; under pipefail that
+# ended the script with no word before the first build.)
+{ ls -dt "$WGRS_CACHE/kernels/$flavor-"* 2>/dev/null || true; } | tail -n +2 | xargs -r rm -rf
 mkdir -p "$out"
 mk() { make -C "$ksrc" O="$out" "${WGRS_MAKEFLAGS[@]}" "$@"; }
 
