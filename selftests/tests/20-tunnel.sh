@@ -137,14 +137,20 @@ check_eq "tunnel: ... IPv6 too" EHOSTUNREACH "$($n1 xfer.py icmp-error fd00::99 
 check "tunnel: ... counted as transmit errors" \
 	test "$(tx_errors)" -gt "$errs"
 
-# Persistent keepalive: one keepalive (32 bytes) a second.
+# Persistent keepalive: one keepalive (32 bytes) a second. A keepalive
+# sent once the session is past REKEY_AFTER_TIME starts a handshake too
+# (on the debug kernel under load the script gets there later; a cold
+# make check saw "+340 bytes"): its initiation, 148 bytes, 20 more than a
+# multiple of 32, then arrives among them.
 before=$(peer_field ns2 wg2 6)
 $n1 wg set wg1 peer "$P2" persistent-keepalive 1
 sleep 4
 after=$(peer_field ns2 wg2 6)
 $n1 wg set wg1 peer "$P2" persistent-keepalive 0
-check "tunnel: persistent keepalives arrive (+$((after - before)) bytes in 4 s)" \
-	test $((after - before)) -ge 96 -a $(((after - before) % 32)) = 0
+ka=$((after - before)) hs=""
+[ $((ka % 32)) != 20 ] || { ka=$((ka - 148)) hs=", one handshake initiation among them"; }
+check "tunnel: persistent keepalives arrive (+$((after - before)) bytes in 4 s$hs)" \
+	test $ka -ge 96 -a $((ka % 32)) = 0
 
 # fwmark: outer packets carry the device's mark. With a rule in ns0 that
 # prohibits marked packets, a marked device cannot reach its peer; without
