@@ -204,11 +204,13 @@ fn resolve(
 
 /// Sends an encapsulated packet over a resolved route. Consumes the skb.
 /// No lock of ours is held: the packet may come back through this device.
-/// Runs with bottom halves disabled, as the C driver's send under its
+/// The caller has bottom halves disabled, as the C driver's send under its
 /// endpoint lock does: the IP stack's per-CPU state (the transmit recursion
 /// count, statistics) assumes the CPU cannot change in the middle, and
-/// callers include work items in process context.
-fn transmit(
+/// callers include work items in process context. The peer send counts
+/// inside the same section, so the callers open it (nesting it here too
+/// was a second disable and enable on every packet).
+fn transmit_bh_off(
     wg: &Wg,
     count_on: Option<&NetDevice>,
     socks: &Sockets,
@@ -217,7 +219,7 @@ fn transmit(
     ds: u8,
 ) -> Result {
     let mark = wg.fwmark();
-    time::with_bh_disabled(|| match r {
+    match r {
         Resolved::V4 {
             route,
             saddr,
@@ -239,7 +241,7 @@ fn transmit(
             sock.send6(route, skb, count_on, &saddr, &daddr, dport, ds, mark);
             Ok(())
         }
-    })
+    }
 }
 
 /// Sends an encapsulated packet to `peer`'s endpoint, counting its bytes
@@ -276,7 +278,7 @@ fn send_to_peer(peer: &Peer, skb: SkBuff, ds: u8, segments: Option<(usize, usize
     // back before its request was counted). The per-CPU statistics need
     // the section too.
     time::with_bh_disabled(|| {
-        transmit(wg, count_on, socks, route, skb, ds)?;
+        transmit_bh_off(wg, count_on, socks, route, skb, ds)?;
         if let Some((packets, bytes)) = segments {
             dev.count_tx(packets, bytes);
         }
@@ -396,7 +398,7 @@ pub(crate) fn send_buffer_as_reply(wg: &Wg, in_skb: &SkBuff, buf: &[u8]) -> Resu
         return Err(ENONET);
     };
     let route = resolve(wg, socks, &addr, &mut source, None)?;
-    transmit(wg, Some(dev), socks, route, skb, 0)
+    time::with_bh_disabled(|| transmit_bh_off(wg, Some(dev), socks, route, skb, 0))
 }
 
 /// Where a received datagram came from and the local address it was sent
