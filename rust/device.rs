@@ -48,6 +48,7 @@ use crate::noise::{
     PublicKey,
     StaticIdentity, //
 };
+use crate::objlog::DevName;
 use crate::peer::{
     Peer,
     MAX_PEERS_PER_DEVICE, //
@@ -406,7 +407,7 @@ impl Wg {
         let id = PEER_COUNTER.fetch_add(1, Relaxed) + 1;
         let peer = {
             let keys = self.keys.lock();
-            Peer::new(self, id, &keys.identity, key, psk)?
+            Peer::new(self, DevName::of(dev), id, &keys.identity, key, psk)?
         };
         if !self.pubkeys.add(key, peer.clone())? {
             return Err(EEXIST);

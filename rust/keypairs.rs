@@ -27,6 +27,7 @@ use crate::noise::{
     Key,
     SessionKeys, //
 };
+use crate::objlog;
 use crate::peer::Peer;
 use core::sync::atomic::{
     AtomicBool,
@@ -282,13 +283,19 @@ impl Session {
     }
 }
 
+/// Source of keypair numbers, shared by all devices as in the C driver
+/// (for [`objlog`]).
+static KEYPAIR_COUNTER: AtomicU64 = AtomicU64::new(0);
+
 /// A session with the peer it is with (the C driver's `noise_keypair`).
 /// Shared (`Arc`) by the peer's slots, the device's index table and
 /// packets in flight.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Keypair {
     /// The peer the session is with.
     pub(crate) peer: Arc<Peer>,
+    /// Creation order within the module (the C driver's `internal_id`).
+    id: u64,
     #[pin]
     session: Session,
 }
@@ -296,13 +303,26 @@ pub(crate) struct Keypair {
 impl Keypair {
     /// The keypair of a completed handshake with `peer`, born at `now_ns`.
     pub(crate) fn new(peer: Arc<Peer>, keys: SessionKeys, now_ns: u64) -> Result<Arc<Self>> {
-        Arc::pin_init(
+        let id = KEYPAIR_COUNTER.fetch_add(1, Relaxed) + 1;
+        let kp = Arc::pin_init(
             pin_init!(Self {
                 peer,
+                id,
                 session <- Session::new(keys, now_ns),
             }),
             GFP_KERNEL,
-        )
+        )?;
+        objlog::keypair_created(kp.peer.objlog_name(), id, kp.peer.id());
+        Ok(kp)
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Keypair {
+    fn drop(self: Pin<&mut Self>) {
+        // The peer is still held (the field drops after this), and the line
+        // reads only its own fields.
+        objlog::keypair_destroyed(self.peer.objlog_name(), self.id, self.peer.id());
     }
 }
 

@@ -21,6 +21,7 @@ mod keypairs;
 mod messages;
 mod netlink;
 mod noise;
+mod objlog;
 mod peer;
 mod peerlookup;
 mod queueing;
@@ -52,6 +53,10 @@ module! {
             default: false,
             description: "Also register the link kind 'wireguard', so that tools which create or list devices by that kind (wg show, wg-quick, systemd-networkd, NetworkManager) use this module",
         },
+        log_objects: bool {
+            default: false,
+            description: "Print a kernel log line (KERN_DEBUG) when a peer or keypair is created and when it is freed, in the C driver's CONFIG_WIREGUARD_DEBUG format ('wg0: Peer 3 created', 'wg0: Keypair 7 destroyed for peer 3'), for leak accounting in tests",
+        },
     },
 }
 
@@ -75,6 +80,7 @@ struct WireGuardRs {
 
 impl kernel::Module for WireGuardRs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        objlog::set_enabled(module_parameters::log_objects.value());
         let netns = kapi::netns::NetnsWatchRegistration::register()?;
         // What the module's devices share (the AllowedIPs node caches, the
         // handshake rate limiter): every device holds a reference, and the

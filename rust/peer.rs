@@ -48,6 +48,10 @@ use crate::messages::{
     MAX_QUEUED_PACKETS,
     NOISE_SYMMETRIC_KEY_LEN, //
 };
+use crate::objlog::{
+    self,
+    DevName, //
+};
 use crate::noise::{
     Handshake,
     Key,
@@ -262,6 +266,9 @@ pub(crate) struct Peer {
     /// Creation order within the module (the C driver's `internal_id`);
     /// the device's peer list is sorted by it, which dump cursors use.
     id: u64,
+    /// The device's name when the peer was created, for the lines of
+    /// [`objlog`] (`log_objects=1`) of the peer and its keypairs.
+    name: DevName,
     public_key: PublicKey,
     /// The device the peer belongs to.
     pub(crate) device: Arc<Wg>,
@@ -345,11 +352,12 @@ impl_has_work! {
 }
 
 impl Peer {
-    /// A new peer of `wg` with static key `public_key`, numbered `id`, for
-    /// a device with `identity`, and `preshared_key` if one is given. It
-    /// does nothing until [`Peer::start`].
+    /// A new peer of `wg` (named `name`) with static key `public_key`,
+    /// numbered `id`, for a device with `identity`, and `preshared_key` if
+    /// one is given. It does nothing until [`Peer::start`].
     pub(crate) fn new(
         wg: &Arc<Wg>,
+        name: DevName,
         id: u64,
         identity: &StaticIdentity,
         public_key: &PublicKey,
@@ -357,9 +365,10 @@ impl Peer {
     ) -> Result<Arc<Self>> {
         let psk = preshared_key.map_or_else(Key::zero, |k| Key::new(*k));
         let cache = DstCache::new()?;
-        Arc::pin_init(
+        let peer = Arc::pin_init(
             pin_init!(Self {
                 id,
+                name,
                 public_key: *public_key,
                 device: wg.clone(),
                 allowedips: PeerList::new(),
@@ -407,7 +416,9 @@ impl Peer {
                 last_small_tx: AtomicU64::new(0),
             }),
             GFP_KERNEL,
-        )
+        )?;
+        objlog::peer_created(&name, id);
+        Ok(peer)
     }
 
     /// Brings a new peer to life on `dev`: its NAPI context and timers (which
@@ -424,6 +435,11 @@ impl Peer {
     /// The peer's position in creation order.
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Its device's name when it was created (for [`objlog`]).
+    pub(crate) fn objlog_name(&self) -> &DevName {
+        &self.name
     }
 
     /// The peer's static public key.
@@ -720,8 +736,10 @@ impl TimerCallback<TIMER_PERSISTENT_KEEPALIVE> for Peer {
 impl PinnedDrop for Peer {
     fn drop(self: Pin<&mut Self>) {
         // Timers and NAPI hold references while live, so they are stopped
-        // by now; packets still staged are dropped with the list.
-        pr_debug!("peer {} destroyed\n", self.id);
+        // by now; packets still staged are dropped with the list. The line
+        // needs nothing but the peer's own fields, whatever the context the
+        // last reference fell in.
+        objlog::peer_destroyed(&self.name, self.id);
     }
 }
 

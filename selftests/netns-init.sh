@@ -21,7 +21,10 @@ poweroff() { sync; /wgrs/busybox reboot -f; sleep 30; }
 driver=$(sed -n 's/.*wgrs\.driver=\([a-z]*\).*/\1/p' /proc/cmdline)
 timeout=$(sed -n 's/.*wgrs\.timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 case $driver in
-rs) insmod /wgrs/wireguard-rs.ko drop_in=1 ;;
+# Ours prints netns.sh's object lines (peers and keypairs created and
+# destroyed, which it pairs at its end) with log_objects=1; the C driver's
+# module for this run is built with -DDEBUG to print them (netns-upstream.sh).
+rs) insmod /wgrs/wireguard-rs.ko drop_in=1 log_objects=1 ;;
 c) insmod /wgrs/wireguard.ko ;;
 *) false ;;
 esac || { echo "WGRS-NETNS-RESULT FAIL could not load the driver ($driver)"; echo WGRS-DONE; poweroff; }
@@ -62,6 +65,10 @@ echo "WGRS-NETNS-END rc=$rc ${t}s"
 # Where it stopped, every device's state (wg show all dump: endpoints,
 # latest handshakes, counters; the keys are the test's own).
 [ -f /tmp/netns-state.log ] && sed 's/\t/ /g' /tmp/netns-state.log
+
+# netns.sh's last check pairs the objects' "created" and "destroyed" lines:
+# how many it had to pair (none would make that check pass for nothing).
+echo "WGRS-NETNS-OBJECTS peers=$(dmesg | grep -cE ' wg[0-9]+: Peer [0-9]+ created') keypairs=$(dmesg | grep -cE ' wg[0-9]+: Keypair [0-9]+ created')"
 
 # Drop-in mode must have kept the C driver out, or the run proved nothing.
 if [ "$driver" = rs ] && [ -d /sys/module/wireguard ]; then

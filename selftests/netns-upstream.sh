@@ -48,7 +48,7 @@ netns() {
 	local flavor=$1 kdir=$2 driver=$3 ko=$4 work ovl cmdline tmo attempt rc t1
 	work=$base/$flavor-$driver
 	rm -rf "$work"; mkdir -p "$work"
-	log=$work/console.log ok=0 why="" secs="?" reports="" cpus=""
+	log=$work/console.log ok=0 why="" secs="?" reports="" cpus="" objects=""
 	# The userland archive comes first; a small second archive adds init,
 	# the script, the module and a static busybox (for reboot -f).
 	ovl=$(mktemp -d)
@@ -88,6 +88,7 @@ netns() {
 	secs=$(( $(date +%s) - t1 ))
 	reports=$(console_reports "$log")
 	cpus=$(sed -n 's/^WGRS-NETNS-CPUS //p' "$log" | head -n 1)
+	objects=$(sed -n 's/^WGRS-NETNS-OBJECTS //p' "$log" | head -n 1)
 	local res
 	res=$(grep -a '^WGRS-NETNS-RESULT ' "$log" | tail -n1)
 	if ! grep -aq '^WGRS-DONE' "$log"; then
@@ -118,6 +119,31 @@ details() {
 	[ -n "$(sed -n '/^WGRS-NETNS-BEGIN/,/^WGRS-NETNS-END/p' "$log")" ] || tail -n 15 "$log" | sed 's/^/    /'
 }
 
+# objects_seen: netns.sh's last check pairs each object's "created" and
+# "destroyed" lines, and the run just made had both kinds to pair (with
+# none that check passes for nothing: the C driver prints them only when
+# built with DEBUG, ours only with log_objects=1).
+objects_seen() {
+	[[ $objects =~ ^peers=([0-9]+)\ keypairs=([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ]
+}
+
+# cdebug_module KDIR OUT: build the C driver of KDIR's source out of tree
+# with -DDEBUG (what CONFIG_WIREGUARD_DEBUG adds to its build), into OUT;
+# prints the module's path. It then prints the object lines netns.sh pairs
+# (and runs its own selftests as it loads: once, in the reference run).
+# The kernel's config stays as it is: CONFIG_WIREGUARD_DEBUG=y would run
+# those selftests on every load of wireguard.ko, in every test.
+cdebug_module() {
+	local out=$2
+	rm -rf "$out"; mkdir -p "$out"
+	cp -r "$1/source/drivers/net/wireguard/." "$out/"
+	if ! make -C "$1" M="$out" "${WGRS_MAKEFLAGS[@]}" KCFLAGS=-DDEBUG modules > "$out/build.log" 2>&1; then
+		cat "$out/build.log" >&2
+		return 1
+	fi
+	echo "$out/wireguard.ko"
+}
+
 # check_cpus FLAVOR: the VM brought up every vCPU it was given.
 check_cpus() {
 	check_eq_host "[$1] netns.sh VM: all $WGRS_SMP vCPUs it was given are online" "$WGRS_SMP" "${cpus:-none}"
@@ -136,6 +162,11 @@ for flavor in "${flavors[@]}"; do
 		echo "== [$flavor] booting $(basename "$kdir") for netns.sh against wireguard-rs (build $(( $(date +%s) - t0 ))s)"
 		netns "$flavor" "$kdir" rs "$ko"
 		check_cpus "$flavor"
+		if objects_seen; then
+			result PASS "[$flavor] netns.sh's object accounting had lines to pair (wireguard-rs log_objects=1: $objects)"
+		else
+			result FAIL "[$flavor] netns.sh's object accounting had lines to pair (wireguard-rs log_objects=1: ${objects:-no count})"
+		fi
 		if [ $ok = 1 ]; then
 			result PASS "[$flavor] netns.sh (upstream, unmodified) against wireguard-rs drop_in=1 ($why)"
 		else
@@ -150,9 +181,14 @@ for flavor in "${flavors[@]}"; do
 		fi
 	fi
 	if [ $c_ref = 1 ]; then
-		echo "== [$flavor] booting again for netns.sh against the C driver (reference)"
-		netns "$flavor" "$kdir" c "$kdir/drivers/net/wireguard/wireguard.ko"
-		name="[$flavor] netns.sh (upstream, unmodified) against the C driver wireguard.ko (reference, not counted"
+		if ! cko=$(cdebug_module "$kdir" "$base/$flavor-cdebug-module"); then
+			result FAIL "[$flavor] the C driver's module built with -DDEBUG (for the reference run)"; continue
+		fi
+		echo "== [$flavor] booting again for netns.sh against the C driver (reference, built with -DDEBUG)"
+		netns "$flavor" "$kdir" c "$cko"
+		name="[$flavor] netns.sh (upstream, unmodified) against the C driver wireguard.ko -DDEBUG (reference, not counted"
+		objects_seen || { ok=0 why="no object lines to pair (${objects:-no count}); $why"; }
+		[ -z "$objects" ] || why="$why; objects: $objects"
 		if [ $ok = 1 ] && [ -z "$reports" ]; then
 			ref=PASS; echo "PASS: $name; $why)"
 		else

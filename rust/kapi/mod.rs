@@ -18,6 +18,7 @@ pub(crate) mod handoff;
 pub(crate) mod napi;
 pub(crate) mod netdev;
 pub(crate) mod netns;
+pub(crate) mod print;
 pub(crate) mod rcu;
 pub(crate) mod rcu_hash;
 pub(crate) mod route;
