@@ -463,6 +463,13 @@ impl Peer {
     /// timers, queued jobs and work, and NAPI context (the C driver's
     /// `peer_remove_after_dead`).
     pub(crate) fn stop(&self) {
+        // A handshake-send worker that read is_dead before the peer died
+        // may still be on its way to the index table (it holds no RCU read
+        // section: the grace period before this did not wait for it). Its
+        // entry holds the peer, which holds the device: left there, it
+        // would keep both alive for ever. Waiting for it first makes the
+        // clearing below final; workers that start later see is_dead.
+        self.device.flush_handshake_send();
         // No keypair can be added any more (is_dead), so clearing is final.
         self.clear_keypairs();
         self.clear_handshake();
@@ -477,7 +484,6 @@ impl Peer {
         self.device.flush_crypt();
         self.device.flush_crypt();
         self.napi.remove();
-        self.device.flush_handshake_send();
         self.purge_staged();
         // Jobs that finished after the last consumer ran (their packets
         // and keypairs hold the peer).
