@@ -655,6 +655,18 @@ impl LinkDriver for Device {
         Ok(())
     }
 
+    fn uninit(_dev: &NetDevice, this: &Self) {
+        // The creating namespace's exit hook must not find the device
+        // from here on: the destructor runs after the core's last check
+        // of the device's references, and a carrier change the hook made
+        // then would hand linkwatch a reference to a device being freed
+        // (the C driver unlists in wg_destruct, under RTNL, as its hook
+        // takes RTNL too; ours unlists earlier, as unregistration starts).
+        // The sockets in that namespace went in `stop`, which the core
+        // called before this.
+        this.wg.creating_net.unwatch();
+    }
+
     fn start_xmit(dev: &NetDevice, this: &Self, skb: SkBuff) {
         crate::send::xmit(&this.wg, dev, skb);
     }

@@ -47,7 +47,7 @@ times=()
 # the groups' times near each other and puts the long waits (the
 # real-time rekey, the floods) beside busier scripts.
 groups=(
-	"a:0[1-9]- 1[0-4]-"
+	"a:0[1-9]- 1[0-4]- 3[0-9]-"
 	"b:1[5-9]- 2[0-3]-"
 	"c:2[4-9]-"
 )

@@ -50,6 +50,11 @@ pub(crate) trait LinkDriver: Sized + Send + Sync + 'static {
     fn open(dev: &NetDevice, this: &Self) -> Result;
     /// `ndo_stop`: the device is being brought down.
     fn stop(dev: &NetDevice, this: &Self) -> Result;
+    /// `ndo_uninit`: the device is being unregistered (under RTNL, after
+    /// it was closed, before the core waits for its last references and
+    /// frees it): the place to unlist it from anything that could still
+    /// find it and take a reference.
+    fn uninit(dev: &NetDevice, this: &Self);
     /// `ndo_start_xmit`: a packet to send; the driver owns it from here.
     fn start_xmit(dev: &NetDevice, this: &Self, skb: SkBuff);
 }
@@ -475,6 +480,7 @@ impl<T: LinkDriver> Ops<T> {
     const NETDEV: b::net_device_ops = b::net_device_ops {
         ndo_open: Some(open_callback::<T>),
         ndo_stop: Some(stop_callback::<T>),
+        ndo_uninit: Some(uninit_callback::<T>),
         ndo_start_xmit: Some(start_xmit_callback::<T>),
         ..pin_init::zeroed()
     };
@@ -608,6 +614,18 @@ unsafe extern "C" fn stop_callback<T: LinkDriver>(dev: *mut b::net_device) -> c_
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// # Safety
+///
+/// Called by the core, under RTNL, for a device of driver `T` being
+/// unregistered, or whose registration failed after `ndo_init` (we have
+/// none, so only the first).
+unsafe extern "C" fn uninit_callback<T: LinkDriver>(dev: *mut b::net_device) {
+    // SAFETY: the private data is initialised before `register_netdevice`
+    // and dropped only by the destructor, which runs after this.
+    let (nd, this) = unsafe { parts::<T>(dev) };
+    T::uninit(nd, this);
 }
 
 /// # Safety

@@ -87,9 +87,9 @@ impl Drop for NetnsWatchRegistration {
 /// # Invariants
 ///
 /// `net` is null or points to a live namespace: it is cleared under RTNL by
-/// the exit hook, which runs under RTNL before the namespace is freed, and
-/// it is only read under RTNL. `dev` is non-null once the watch is on the
-/// hook's list (and then until drop).
+/// the exit hook, which runs under RTNL before the namespace is freed, or
+/// by [`CreatingNet::unwatch`], and it is only read under RTNL. `dev` is
+/// non-null exactly while the watch is on the hook's list.
 #[pin_data(PinnedDrop)]
 pub(crate) struct CreatingNet {
     #[pin]
@@ -136,6 +136,22 @@ impl CreatingNet {
         self.dev.store(dev.as_raw(), Relaxed);
     }
 
+    /// Stops watching, as the device is unregistered (call under RTNL,
+    /// from `ndo_uninit`): from here the exit hook no longer reaches the
+    /// device, which the core may free once its references are gone, and
+    /// [`CreatingNet::get`] returns `None` (nothing keeps `net` valid once
+    /// it is off the list).
+    pub(crate) fn unwatch(&self) {
+        if self.dev.load(Relaxed).is_null() {
+            return;
+        }
+        // SAFETY: the entry is on the list (`dev` is set) and the caller
+        // holds RTNL (asserted by the shim), which serialises the list.
+        unsafe { b::wgrs_netns_watch_del(self.watch.get()) };
+        self.dev.store(null_mut(), Relaxed);
+        self.net.store(null_mut(), Relaxed);
+    }
+
     /// A counted reference to the namespace, or `None` once it has exited
     /// (or is exiting). Call under RTNL.
     pub(crate) fn get(&self) -> Option<NetRef> {
@@ -180,6 +196,8 @@ unsafe extern "C" fn exit_callback(ctx: *mut c_void, net: *mut b::net) {
     }
     this.net.store(null_mut(), Relaxed);
     let dev = this.dev.load(Relaxed);
-    // SAFETY: `dev` owns `this` and so outlives it; it is registered.
+    // SAFETY: the watch is on the list, so `ndo_uninit` has not run yet
+    // (it takes the watch off under RTNL, which we hold): `dev` is
+    // registered, and not yet freed.
     (this.on_exit)(unsafe { NetDevice::from_raw(dev) });
 }
