@@ -102,6 +102,11 @@ static int wgrs_route_back4(struct sk_buff *skb, struct net_device *dev,
 	for (i = 0; i < n && found < max; i++) {
 		const struct fib_nh_common *nhc = fib_info_nhc(res.fi, i);
 
+		/* A nexthop group replaced by a smaller one since the count
+		 * was taken has no path @i (the count and each path read the
+		 * group separately): stop, as the kernel's own walks do. */
+		if (!nhc)
+			break;
 		if (nhc->nhc_dev != dev || (nhc->nhc_flags & RTNH_F_DEAD))
 			continue;
 		wgrs_gw_from_nhc(&gws[found++], nhc);
@@ -149,7 +154,10 @@ static int wgrs_route_back6(struct sk_buff *skb, struct net_device *dev,
 	if (from && !from->nh && READ_ONCE(from->fib6_nsiblings)) {
 		found += wgrs_gw_from_nh6(&gws[found], from->fib6_nh, dev);
 		list_for_each_entry_rcu(sibling, &from->fib6_siblings, fib6_siblings) {
-			if (found >= max)
+			/* A route deleted during the walk leaves the list with
+			 * its count cleared, and the walk would never come back
+			 * to its head: stop then (as fib6_select_path does). */
+			if (found >= max || !READ_ONCE(from->fib6_nsiblings))
 				break;
 			found += wgrs_gw_from_nh6(&gws[found], sibling->fib6_nh, dev);
 		}
