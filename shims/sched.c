@@ -96,7 +96,13 @@ bool wgrs_work_pending(struct work_struct *work)
 
 unsigned int wgrs_cpu_next_online(int cpu)
 {
-	unsigned int next = cpumask_next(cpu, cpu_online_mask);
+	unsigned int next;
+
+	/* None chosen yet (nr_cpu_ids stored): start before the first, as
+	 * cpumask_next() checks its argument against the mask's size. */
+	if (cpu < -1 || cpu >= (int)nr_cpu_ids)
+		cpu = -1;
+	next = cpumask_next(cpu, cpu_online_mask);
 
 	if (next >= nr_cpu_ids)
 		next = cpumask_first(cpu_online_mask);
@@ -105,7 +111,15 @@ unsigned int wgrs_cpu_next_online(int cpu)
 
 unsigned int wgrs_cpu_nth_online(unsigned int id)
 {
-	return cpumask_nth(id % num_online_cpus(), cpu_online_mask);
+	unsigned int cpu;
+
+	/* A CPU going offline between the count and the walk leaves no n-th
+	 * online CPU (the walk returns nr_cpu_ids or more): count again, as
+	 * the C driver's wg_cpumask_choose_online() loops. */
+	do {
+		cpu = cpumask_nth(id % num_online_cpus(), cpu_online_mask);
+	} while (unlikely(cpu >= nr_cpu_ids));
+	return cpu;
 }
 
 bool wgrs_cpu_online(unsigned int cpu)
