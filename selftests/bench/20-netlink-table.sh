@@ -6,6 +6,7 @@
 # Prints times, their ratios and slab memory; a run passes if both drivers
 # loaded the same table and removed the same prefixes.
 . /tests/lib.sh
+. /tests/bench.inc
 
 # 1000 peers, 1M prefixes: 60% /24, then /22, /23, /21, /20, /16 and some
 # /32s (roughly the global table's shape), random addresses (fixed seed)
@@ -74,12 +75,26 @@ run() {
 	ip link del wg0
 }
 
-# Three rounds, the drivers taking turns (timings under emulation vary
-# by 10-20% from one run to the next); the ratios compare medians.
+# ROUNDS rounds (bench.inc), the drivers in ABBA order (timings under
+# emulation vary by 10-20% from one run to the next); the ratios compare
+# medians, and the host (selftests/bench/report.py) each round's pair.
 : > /tmp/rs.runs; : > /tmp/c.runs
-for round in 1 2 3; do
-	load_rs && run wireguard-rs rs '^wgrs_allowedips_node' >> /tmp/rs.runs; rmmod wireguard_rs
-	load_c && run wireguard c '^allowedips_node' >> /tmp/c.runs; rmmod wireguard
+for round in $(seq 1 "$ROUNDS"); do
+	for drv in $(abba "$round" rs c); do
+		: > /tmp/run
+		if [ $drv = rs ]; then
+			load_rs && run wireguard-rs rs '^wgrs_allowedips_node' > /tmp/run; rmmod wireguard_rs
+		else
+			load_c && run wireguard c '^allowedips_node' > /tmp/run; rmmod wireguard
+		fi
+		cat /tmp/run >> /tmp/$drv.runs
+		d=$([ $drv = rs ] && echo ours || echo c)
+		read -r _ set set_sys dump dump_sys n slab rm rm_sys left < /tmp/run
+		raw netlink "$round" $d set-1M "${set:-0}" s "sys_s=${set_sys:-0}"
+		raw netlink "$round" $d dump-1M "${dump:-0}" s "sys_s=${dump_sys:-0}" "prefixes=${n:-0}"
+		raw netlink "$round" $d remove-10k "${rm:-0}" s "sys_s=${rm_sys:-0}" "left=${left:-0}"
+		raw netlink "$round" $d slab-bytes "${slab:-0}" bytes
+	done
 done
 # median FILE: the per-field median of the rounds in FILE (a "TAG ..." line)
 median() {
@@ -105,7 +120,7 @@ ratio() { echo "$rs $c" | awk -v i="$1" '{ printf "%.2f", ($(i + 11) > 0 ? $(i +
 if [ "$(echo "$rs $c" | wc -w)" -eq 20 ]; then
 	echo "WGRS-BENCH netlink table: ours/C: set $(ratio 1) (sys $(ratio 2)), dump $(ratio 3) (sys $(ratio 4)), remove 10k $(ratio 7) (sys $(ratio 8)), slab bytes $(ratio 6)"
 fi
-check_eq "bench: three rounds on each driver" "3 3" "$(wc -l < /tmp/rs.runs) $(wc -l < /tmp/c.runs)"
+check_eq "bench: $ROUNDS rounds on each driver" "$ROUNDS $ROUNDS" "$(wc -l < /tmp/rs.runs) $(wc -l < /tmp/c.runs)"
 field() { echo "$1" | cut -d' ' -f"$2"; }
 check_eq "bench: both drivers hold the same number of prefixes" "$(field "$c" 6)" "$(field "$rs" 6)"
 check_eq "bench: 10,000 prefixes removed one by one from ours" \
