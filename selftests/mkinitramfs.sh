@@ -183,7 +183,12 @@ bench)
 	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt"
 	# The benchmarks' shared part, their round count and the clock the VM
 	# runs on (selftests/bench/bench.inc).
-	cp "$here/bench/bench.inc" "$root/tests/bench.inc"
+	cp "$here/bench/bench.inc" "$here/bench/netlink.inc" "$root/tests/"
+	# The netlink table's input, made here (the guest's awk took five
+	# minutes of the instruction clock for it).
+	case " ${scripts[*]} " in
+	*netlink-table*) /usr/bin/python3 "$here/tools/gen_table.py" "$root/bench/table.conf";;
+	esac
 	echo "${WGRS_BENCH_ROUNDS:-6}" > "$root/bench/rounds"
 	echo "${WGRS_BENCH_CLOCK:-icount}" > "$root/bench/clock";;
 esac

@@ -7,12 +7,15 @@
       Append one run to RESULTS: a header line, then every WGRS-BENCH line
       of LOG (a benchmark VM's results log) and the lines of each FILE (the
       host's instruction-profile report). Then print that run's summary.
-  report.py summary RESULTS
-      Print the summary of every run in RESULTS.
+  report.py summary RESULTS [--merged]
+      Print the summary of every run in RESULTS; with --merged, one per
+      clock, each figure from the last run that measured it (`make bench`
+      boots a VM per group of scripts, all into one results file).
   report.py table RESULTS [--update README]
-      The README's performance tables (markdown), from the last run of each
-      clock in RESULTS; with --update, written into README between the
-      lines "<!-- bench-table begin -->" and "<!-- bench-table end -->".
+      The README's performance tables (markdown), per clock, each figure
+      from the last run that measured it; with --update, written into
+      README between the lines "<!-- bench-table begin -->" and
+      "<!-- bench-table end -->".
 
 A results file is text: runs one after another, each starting with
 "=== run KEY=VALUE..." (VALUE quoted when it has spaces). In a run, the
@@ -241,9 +244,13 @@ def summarize(run, out=sys.stdout):
     clock = run.clock
     p = lambda s: print("[%s] %s" % (clock, s), file=out)
     m = run.meta
-    p("run %s, commit %s, kernel %s, %s rounds; host load (1, 5, 15 min) before %s, after %s"
-      % (m.get("date", "?"), m.get("commit", "?"), m.get("kernel", "?"), m.get("rounds", "?"),
-         " ".join(m.get("load_before", "?").split()[:3]), " ".join(m.get("load_after", "?").split()[:3])))
+    if m.get("boots"):
+        p("%d boots, the last %s, commit %s, %s rounds; host load (1 min) before/after each boot: %s"
+          % (len(m["boots"]), m.get("date", "?"), m.get("commit", "?"), m.get("rounds", "?"), loads(m)))
+    else:
+        p("run %s, commit %s, kernel %s, %s rounds; host load (1, 5, 15 min) before %s, after %s"
+          % (m.get("date", "?"), m.get("commit", "?"), m.get("kernel", "?"), m.get("rounds", "?"),
+             " ".join(m.get("load_before", "?").split()[:3]), " ".join(m.get("load_after", "?").split()[:3])))
     if cipher:
         p("cipher limit (ChaCha20-Poly1305, one CPU, 1420-byte packets): %s MB/s" % fmt(cipher))
     order, by = figures(run)
@@ -326,12 +333,42 @@ def record(args):
     print("[%s] raw figures of every round: %s" % (args.clock, args.results))
 
 
-def last_by_clock(runs):
-    last = {}
+def merged_by_clock(runs):
+    """One Run per clock: `make bench` boots a VM per group of scripts
+    (each comparison stays within one boot), all into one results file.
+    Each figure comes from the last run that measured it; the boots'
+    headers are kept in meta["boots"]."""
+    by = {}
     for r in runs:
-        last[r.clock] = r
-    return [last[c] for c in ("icount", "real") if c in last] + \
-        [r for c, r in last.items() if c not in ("icount", "real")]
+        by.setdefault(r.clock, []).append(r)
+    out = []
+    for clock in sorted(by, key=lambda c: (c not in ("icount", "real"), c != "icount", c)):
+        group = by[clock]
+        m = Run(dict(group[-1].meta))
+        m.meta["boots"] = [g.meta for g in group]
+        m.meta["rounds"] = max(int(g.meta.get("rounds") or 0) for g in group)
+        commits = []
+        for g in group:
+            if g.meta.get("commit") not in commits:
+                commits.append(g.meta.get("commit"))
+        m.meta["commit"] = ", ".join(str(c) for c in commits)
+        latest = {}
+        for g in group:
+            keys = {(r["script"], r["fig"]) for r in g.raw}
+            for k in keys:
+                latest[k] = g
+        for g in group:
+            m.raw.extend(r for r in g.raw if latest[(r["script"], r["fig"])] is g)
+            m.lines.extend(g.lines)
+        out.append(m)
+    return out
+
+
+def loads(meta):
+    """The host's load average (1 min) before/after each boot."""
+    boots = meta.get("boots") or [meta]
+    return ", ".join("%s/%s" % (b.get("load_before", "?").split()[0], b.get("load_after", "?").split()[0])
+                     for b in boots)
 
 
 MAIN = [
@@ -371,15 +408,16 @@ def cell(vals):
 
 def table(runs):
     out = []
-    for run in last_by_clock(runs):
+    for run in merged_by_clock(runs):
         derive(run)
         order, by = figures(run)
         m = run.meta
-        out.append("Clock: **%s** (run of %s, commit %s, %s rounds per driver in ABBA order; "
-                   "host load average before/after: %s / %s)" % (
-                       run.clock, m.get("date", "?"), m.get("commit", "?"), m.get("rounds", "?"),
-                       " ".join(m.get("load_before", "?").split()[:3]),
-                       " ".join(m.get("load_after", "?").split()[:3])))
+        rounds = max([len(set(recs["ours"]) | set(recs["c"])) for recs in by.values()
+                      if "ours" in recs and "c" in recs] or [0])
+        out.append("Clock: **%s** (%s, commit %s, %d rounds per driver in ABBA order, %d boot(s); "
+                   "the host's 1-minute load average before/after each boot: %s)" % (
+                       run.clock, m.get("date", "?"), m.get("commit", "?"), rounds,
+                       len(m.get("boots") or [m]), loads(m)))
         out.append("")
         out.append("| figure | unit | ours: median (min..max) | C driver: median (min..max) "
                    "| ours/C per round: median (worst..best) | goal | lost, dropped (median ours / C) |")
@@ -494,6 +532,7 @@ def main():
     r.add_argument("--extra", action="append")
     s = sub.add_parser("summary")
     s.add_argument("results")
+    s.add_argument("--merged", action="store_true")
     t = sub.add_parser("table")
     t.add_argument("results")
     t.add_argument("--update")
@@ -501,7 +540,8 @@ def main():
     if args.cmd == "record":
         record(args)
     elif args.cmd == "summary":
-        for run in read_results(args.results):
+        runs = read_results(args.results)
+        for run in merged_by_clock(runs) if args.merged else runs:
             summarize(run)
     else:
         text = table(read_results(args.results))
