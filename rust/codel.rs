@@ -8,41 +8,52 @@
 //! until that ring is full, so a TCP stream through the tunnel sees no loss
 //! and keeps growing its window: every packet then waits behind a thousand
 //! others, hundreds of milliseconds on a slow CPU (the "loaded" round trip
-//! of `selftests/bench/30-tunnel.sh`). [`Codel`] looks at how long each
+//! of `selftests/bench/33-latency.sh`). [`Codel`] looks at how long each
 //! packet waited when a worker takes it, and once the wait has stayed above
-//! [`TARGET_NS`] for [`INTERVAL_NS`], drops a packet before decrypting it,
-//! then more often (interval / sqrt(drops)) until the wait falls below the
+//! [`TARGET_NS`] for [`INTERVAL_NS`], signals congestion on a packet, then
+//! more often (interval / sqrt(signals)) until the wait falls below the
 //! target again: the senders slow down to what the receiver can decrypt and
 //! the standing queue goes away, while short bursts pass untouched.
 //!
+//! A signal is a drop, or for a packet whose outer header says its inner
+//! one is ECN-capable, a congestion mark instead (the queue's caller
+//! decides: RFC 8289's CoDel marks such packets too). The mark costs the
+//! flow no retransmission, which matters most where its window is small.
+//!
+//! A queue of at most `min_backlog` packets behind the one taken is never
+//! signalled on: RFC 8289 leaves alone a queue holding at most one
+//! maximum-sized packet, which the link empties in one packet's time. The
+//! ring's caller passes one packet per online CPU, the ring's equivalent:
+//! every CPU's worker takes packets from it, so that many leave it in one
+//! packet's decryption time.
+//!
 //! Pure logic: the caller gives the clock and the queue length.
-
-use crate::messages::MAX_QUEUED_PACKETS;
 
 /// The queueing delay the controller aims for.
 pub(crate) const TARGET_NS: u64 = 5_000_000;
-/// How long the delay must stay above the target before a drop, and the
-/// base of the spacing between drops.
+/// How long the delay must stay above the target before a signal, and the
+/// base of the spacing between signals.
 pub(crate) const INTERVAL_NS: u64 = 100_000_000;
-/// A queue this short or shorter is never dropped from: a quarter of the
-/// ring. The ring is shared by every flow of every peer, and a TCP flow
-/// recovers from a drop by fast retransmit only with a few packets of its
-/// own in flight behind it; at 5 ms of a slow receiver (16 packets at 36
-/// Mbit/s in `30-tunnel.sh`) four streams had too few, and each drop cost
-/// a burst of duplicate acknowledgements and retransmissions. Where the
-/// receiver decrypts faster than 256 packets per 5 ms (about 580 Mbit/s of
-/// full-sized packets) the floor never matters; below that the standing
-/// queue stays near a quarter of the C driver's full ring.
-pub(crate) const MIN_BACKLOG: usize = MAX_QUEUED_PACKETS / 4;
+
+/// What the queue does with a packet that leaves it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Verdict {
+    /// Pass it on.
+    Pass,
+    /// Pass it on with a congestion mark (it is ECN-capable).
+    Mark,
+    /// Drop it.
+    Drop,
+}
 
 /// One queue's CoDel state.
 pub(crate) struct Codel {
-    /// When the delay, above the target since then, allows a first drop
+    /// When the delay, above the target since then, allows a first signal
     /// (0: the delay is below the target).
     first_above: u64,
-    /// When the next drop is due while dropping.
+    /// When the next signal is due while signalling.
     drop_next: u64,
-    /// Drops in this dropping state.
+    /// Signals in this signalling state.
     count: u32,
     /// `count` when the previous dropping state ended.
     last_count: u32,
@@ -80,9 +91,9 @@ impl Codel {
     }
 
     /// Whether the delay has stayed above the target long enough for a
-    /// drop (updating when it first went above).
-    fn over_target(&mut self, now: u64, sojourn: u64, backlog: usize) -> bool {
-        if sojourn < TARGET_NS || backlog <= MIN_BACKLOG {
+    /// signal (updating when it first went above).
+    fn over_target(&mut self, now: u64, sojourn: u64, backlog: usize, min_backlog: usize) -> bool {
+        if sojourn < TARGET_NS || backlog <= min_backlog {
             self.first_above = 0;
             return false;
         }
@@ -94,9 +105,17 @@ impl Codel {
     }
 
     /// A packet leaves the queue at `now` (ns) after waiting `sojourn` ns,
-    /// with `backlog` packets still behind it: whether to drop it.
-    pub(crate) fn should_drop(&mut self, now: u64, sojourn: u64, backlog: usize) -> bool {
-        let over = self.over_target(now, sojourn, backlog);
+    /// with `backlog` packets still behind it, in a queue never signalled on
+    /// with `min_backlog` or fewer: whether to signal congestion on it (drop
+    /// it, or mark it if it is ECN-capable).
+    pub(crate) fn should_signal(
+        &mut self,
+        now: u64,
+        sojourn: u64,
+        backlog: usize,
+        min_backlog: usize,
+    ) -> bool {
+        let over = self.over_target(now, sojourn, backlog, min_backlog);
         if self.dropping {
             if !over {
                 self.dropping = false;
@@ -112,8 +131,8 @@ impl Codel {
         if !over {
             return false;
         }
-        // Entering the dropping state: if the last one ended recently, start
-        // near its drop rate rather than from one.
+        // Entering the signalling state: if the last one ended recently,
+        // start near its rate rather than from one.
         let recent = now.saturating_sub(self.drop_next) < 16 * INTERVAL_NS;
         let delta = self.count.saturating_sub(self.last_count);
         self.count = if recent && delta > 1 { delta } else { 1 };
@@ -123,13 +142,33 @@ impl Codel {
         true
     }
 
-    /// Drops so far in the current (or last) dropping state.
+    /// [`Codel::should_signal`], as what to do with the packet: a signal
+    /// on an `ecn_capable` packet marks it, on any other drops it. Both
+    /// count alike for the spacing of the signals that follow.
+    pub(crate) fn verdict(
+        &mut self,
+        now: u64,
+        sojourn: u64,
+        backlog: usize,
+        min_backlog: usize,
+        ecn_capable: bool,
+    ) -> Verdict {
+        if !self.should_signal(now, sojourn, backlog, min_backlog) {
+            Verdict::Pass
+        } else if ecn_capable {
+            Verdict::Mark
+        } else {
+            Verdict::Drop
+        }
+    }
+
+    /// Signals so far in the current (or last) signalling state.
     #[cfg(wgrs_kunit_tests)]
     pub(crate) fn count(&self) -> u32 {
         self.count
     }
 
-    /// Whether the controller is in its dropping state.
+    /// Whether the controller is in its signalling state.
     #[cfg(wgrs_kunit_tests)]
     pub(crate) fn dropping(&self) -> bool {
         self.dropping

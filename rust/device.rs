@@ -475,7 +475,7 @@ impl QueueItem for JobRef<TxBatch> {
 
 impl QueueItem for JobRef<RxPacket> {
     fn run(self) {
-        crate::receive::decrypt_job(&self);
+        crate::receive::decrypt_job(&self, false);
     }
 
     fn queued_at(&self) -> Option<u64> {
@@ -484,6 +484,14 @@ impl QueueItem for JobRef<RxPacket> {
 
     fn run_dropped(self) {
         crate::receive::drop_late_job(&self);
+    }
+
+    fn ecn_capable(&self) -> bool {
+        Job::<RxPacket>::ecn_capable(self)
+    }
+
+    fn run_marked(self) {
+        crate::receive::decrypt_job(&self, true);
     }
 }
 

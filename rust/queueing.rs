@@ -18,9 +18,13 @@
 //!
 //! A queue whose items say when they were queued ([`QueueItem::queued_at`],
 //! received data) keeps its delay down: its workers ask a [`Codel`] about
-//! each item they take, and drop the ones it picks.
+//! each item they take, and drop the ones it picks, or mark them instead
+//! if they are ECN-capable ([`QueueItem::ecn_capable`]).
 
-use crate::codel::Codel;
+use crate::codel::{
+    Codel,
+    Verdict, //
+};
 use crate::kapi::handoff::Handoff;
 use crate::kapi::shared::Shared;
 use crate::kapi::sync::{
@@ -157,6 +161,8 @@ pub(crate) struct Job<T> {
     cell: Handoff<T>,
     /// When it was queued ([`time::mono_ns`]), if that is kept (0: not).
     queued: u64,
+    /// Whether a delay-limiting queue may mark it instead of dropping it.
+    ecn_capable: bool,
 }
 
 impl<T: Send + Unpin> Job<T> {
@@ -165,21 +171,30 @@ impl<T: Send + Unpin> Job<T> {
         Shared::new(Self {
             cell: Handoff::new(data),
             queued: 0,
+            ecn_capable: false,
         })
     }
 
     /// A pending job holding `data` that keeps the time it was made, for a
-    /// queue that limits its delay ([`QueueItem::queued_at`]).
-    pub(crate) fn new_timed(data: T) -> Result<JobRef<T>> {
+    /// queue that limits its delay ([`QueueItem::queued_at`]); with
+    /// `ecn_capable`, that queue marks it instead of dropping it.
+    pub(crate) fn new_timed(data: T, ecn_capable: bool) -> Result<JobRef<T>> {
         Shared::new(Self {
             cell: Handoff::new(data),
             queued: time::mono_ns().max(1),
+            ecn_capable,
         })
     }
 
     /// When a job made by [`Job::new_timed`] was made.
     pub(crate) fn queued_at(&self) -> Option<u64> {
         (self.queued != 0).then_some(self.queued)
+    }
+
+    /// Whether a delay-limiting queue may mark the job instead of dropping
+    /// it.
+    pub(crate) fn ecn_capable(&self) -> bool {
+        self.ecn_capable
     }
 
     /// Runs `work` on the data, then marks the job done or failed as `work`
@@ -274,6 +289,20 @@ pub(crate) trait QueueItem: Send + 'static {
     {
         drop(self);
     }
+
+    /// Whether the item can carry a congestion mark instead of being
+    /// dropped (an ECN-capable packet).
+    fn ecn_capable(&self) -> bool {
+        false
+    }
+
+    /// Runs the item's work with a congestion mark on it.
+    fn run_marked(self)
+    where
+        Self: Sized,
+    {
+        self.run();
+    }
 }
 
 /// A crypt queue's items and its delay controller, under one lock.
@@ -283,18 +312,25 @@ struct RingState<J> {
 }
 
 impl<J: QueueItem> RingState<J> {
-    /// Takes the next item, and whether to drop it instead of running it.
-    fn pop(&mut self) -> Option<(J, bool)> {
+    /// Takes the next item, and what to do with it.
+    fn pop(&mut self) -> Option<(J, Verdict)> {
         let item = self.fifo.pop()?;
-        let late = match item.queued_at() {
+        let verdict = match item.queued_at() {
+            // One packet per online CPU behind it is no standing queue: the
+            // workers take that many at once (`codel.rs`).
             Some(t) => {
                 let now = time::mono_ns();
-                self.codel
-                    .should_drop(now, now.saturating_sub(t), self.fifo.len)
+                self.codel.verdict(
+                    now,
+                    now.saturating_sub(t),
+                    self.fifo.len,
+                    cpu::num_online() as usize,
+                    item.ecn_capable(),
+                )
             }
-            None => false,
+            None => Verdict::Pass,
         };
-        Some((item, late))
+        Some((item, verdict))
     }
 }
 
@@ -309,8 +345,8 @@ struct Ring<J> {
 }
 
 impl<J: QueueItem> Ring<J> {
-    /// Takes the next item, and whether to drop it instead of running it.
-    fn pop(&self) -> Option<(J, bool)> {
+    /// Takes the next item, and what to do with it.
+    fn pop(&self) -> Option<(J, Verdict)> {
         let mut s = self.state.lock();
         let next = s.pop();
         self.backlog.store(s.fifo.len, Relaxed);
@@ -351,13 +387,13 @@ impl<J: QueueItem> WorkItem for CpuWorker<J> {
 
     fn run(this: Arc<CpuWorker<J>>) {
         loop {
-            let Some((item, late)) = this.ring.pop() else {
+            let Some((item, verdict)) = this.ring.pop() else {
                 break;
             };
-            if late {
-                item.run_dropped();
-            } else {
-                item.run();
+            match verdict {
+                Verdict::Pass => item.run(),
+                Verdict::Mark => item.run_marked(),
+                Verdict::Drop => item.run_dropped(),
             }
             if cpu::need_resched() {
                 cpu::cond_resched();

@@ -20,6 +20,8 @@ use crate::kapi::netdev;
 use crate::kapi::rcu::ReadGuard;
 use crate::kapi::skb::{
     SkBuff,
+    ECN_CE,
+    ECN_MASK,
     ETH_P_IP, //
 };
 use crate::kapi::time;
@@ -152,16 +154,24 @@ fn consume_data(wg: &Wg, skb: SkBuff) {
     }
     let inline =
         skb.len() <= message_data_len(INLINE_CRYPT_MAX_LEN) && wg.decrypt_queue.looks_idle();
+    // The outer header's ECN field copies the inner one's (RFC 6040, as
+    // both drivers send): a packet that says it is ECN-capable may be marked
+    // instead of dropped by the queue's delay control.
+    let ecn_capable = skb.cb().ds & ECN_MASK != 0;
     let rx = RxPacket { skb, keypair };
     // Only a job that waits for a worker needs the time it was queued.
-    let Ok(job) = (if inline { Job::new(rx) } else { Job::new_timed(rx) }) else {
+    let Ok(job) = (if inline {
+        Job::new(rx)
+    } else {
+        Job::new_timed(rx, ecn_capable)
+    }) else {
         return;
     };
     if peer.rx_queue.push(job.clone()).is_err() {
         return;
     }
     if inline {
-        decrypt_job(&job);
+        decrypt_job(&job, false);
         return;
     }
     let rejected = match wg.wqs(&g) {
@@ -176,8 +186,15 @@ fn consume_data(wg: &Wg, skb: SkBuff) {
 }
 
 /// A decryption worker's part: decrypt in place, then kick the peer's NAPI.
-pub(crate) fn decrypt_job(job: &Job<RxPacket>) {
+/// With `mark`, the queue's delay control marked the packet congested: CE
+/// in its outer ECN field, which delivery copies onto the inner packet.
+pub(crate) fn decrypt_job(job: &Job<RxPacket>, mark: bool) {
     let peer = job.process(|rx| {
+        if mark {
+            let cb = rx.skb.cb_mut();
+            cb.ds |= ECN_CE;
+            cb.ce_marked = true;
+        }
         let peer = rx.keypair.peer.clone();
         let now = time::boottime_coarse_ns();
         let Some(key) = rx.keypair.receiving_key(now) else {
@@ -329,7 +346,14 @@ fn consume_data_done(
         }
     };
     let ds = skb.cb().ds;
-    skb.ecn_decapsulate(ds);
+    if !skb.ecn_decapsulate(ds) && skb.cb().ce_marked {
+        // Our mark, on a packet whose inner header is not ECN-capable after
+        // all (nothing authenticates the outer header's ECN field, which said
+        // it was): dropped, as RFC 6040 says, so the congestion signal is
+        // not lost. Counted as the drop the mark stood for.
+        dev.count_rx_dropped(1);
+        return;
+    }
     if len > skb.len() {
         dev.count_rx_length_error();
         return;

@@ -180,7 +180,17 @@ bench)
 	# Valid initiations for the handshake benchmark, made here with the
 	# project's own Noise implementation (the guest has no X25519).
 	mkdir -p "$root/bench"
-	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt";;
+	/usr/bin/python3 "$here/tools/gen_initiations.py" 1000 "$root/bench/inits.txt"
+	# The benchmarks' shared part, their round count and the clock the VM
+	# runs on (selftests/bench/bench.inc).
+	cp "$here/bench/bench.inc" "$here/bench/netlink.inc" "$root/tests/"
+	# The netlink table's input, made here (the guest's awk took five
+	# minutes of the instruction clock for it).
+	case " ${scripts[*]} " in
+	*netlink-table*) /usr/bin/python3 "$here/tools/gen_table.py" "$root/bench/table.conf";;
+	esac
+	echo "${WGRS_BENCH_ROUNDS:-6}" > "$root/bench/rounds"
+	echo "${WGRS_BENCH_CLOCK:-icount}" > "$root/bench/clock";;
 esac
 for t in "${scripts[@]}"; do cp "$t" "$root/tests/"; done
 chmod +x "$root/init" "$root"/tests/*.sh 2>/dev/null || true

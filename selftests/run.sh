@@ -59,10 +59,23 @@ boot() {
 	# for the host's clock): under -icount the guest's clock advances by a
 	# fixed time per instruction and skips idle time, so its figures do not
 	# move with the host's load. Both vCPUs then share one host thread.
+	# WGRS_BENCH_CLOCK=real: the host's clock, without -icount, so QEMU runs
+	# multi-threaded TCG (its default for an x86 guest on an x86 host):
+	# each vCPU its own host thread, the multicore pipeline measured, and
+	# the figures move with the host's load (recorded with them).
+	# slab_nomerge: 20-netlink-table.sh reads its trie nodes' slab caches by
+	# name; a cache merged with another would read as zero or as both.
 	local clock=()
-	if [ $mode = bench ] && [ "${WGRS_BENCH_CLOCK:-icount}" = icount ]; then
-		clock=(-icount shift=3,sleep=off)
-		echo "== [$flavor] bench clock: icount (8 ns of guest time per instruction, idle time skipped)"
+	if [ $mode = bench ]; then
+		cmdline+=" slab_nomerge"
+		case ${WGRS_BENCH_CLOCK:-icount} in
+		icount)
+			clock=(-icount shift=3,sleep=off)
+			echo "== [$flavor] bench clock: icount (8 ns of guest time per instruction, idle time skipped)";;
+		real)
+			echo "== [$flavor] bench clock: real (the host's; multi-threaded TCG, one host thread per vCPU; host load: $(cut -d' ' -f1-3 /proc/loadavg))";;
+		*) echo "WGRS_BENCH_CLOCK: icount or real, not '$WGRS_BENCH_CLOCK'" >&2; exit 2;;
+		esac
 	fi
 	t_boot=$(date +%s)
 	for attempt in 1 2; do
@@ -230,10 +243,14 @@ insn_report() { # insn_report FLAVOR KDIR WORK: count the profile's results
 		"PASS: "*) result PASS "[$1] ${line#PASS: }";;
 		"FAIL: "*) result FAIL "[$1] ${line#FAIL: }";;
 		*" passed, "*" failed") ;;
-		*) echo "[$1] $line";;
+		*) echo "[$1] $line"; echo "$line" >> "$3/insn-report.txt";;
 		esac
 	done < <(/usr/bin/python3 "$here/selftests/tools/insn_report.py" "$2/System.map" "$3/results.log" "$3/insn")
 }
+# --bench: every run's raw figures go to one results file (both clocks of
+# a `make bench` share it), with the host's load before and after the boot;
+# selftests/bench/report.py prints the run's summary from it.
+bench_results=${WGRS_BENCH_RESULTS:-${WGRS_WORK:-$WGRS_CACHE}/bench/results-$(date +%Y%m%d-%H%M%S).txt}
 
 for flavor in "${flavors[@]}"; do
 	t0=$(date +%s)
@@ -281,8 +298,13 @@ for flavor in "${flavors[@]}"; do
 		result FAIL "[$flavor] the instruction-counting QEMU plugin builds"; continue
 	fi
 	echo "== [$flavor] built in $(( $(date +%s) - t0 ))s"
+	load0=$(cat /proc/loadavg)
 	run_vm "$flavor" "$kdir" "$work" "$mode" --module wireguard-rs.ko "$ko" "${mods[@]}" -- "${scripts[@]}"
 	[ ${#plugin[@]} = 0 ] || insn_report "$flavor" "$kdir" "$work"
+	[ $mode != bench ] || /usr/bin/python3 "$here/selftests/bench/report.py" record "$bench_results" "$work/results.log" \
+		--clock "${WGRS_BENCH_CLOCK:-icount}" --kernel "$(basename "$kdir")" --load-before "$load0" \
+		--load-after "$(cat /proc/loadavg)" --commit "$(git -C "$here" describe --always --dirty 2>/dev/null)" \
+		--extra "$work/insn-report.txt" | sed "s/^/[$flavor] /"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

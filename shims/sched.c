@@ -132,6 +132,11 @@ unsigned int wgrs_nr_cpu_ids(void)
 	return nr_cpu_ids;
 }
 
+unsigned int wgrs_num_online_cpus(void)
+{
+	return num_online_cpus();
+}
+
 bool wgrs_need_resched(void)
 {
 	return need_resched();

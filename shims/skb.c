@@ -148,7 +148,7 @@ u8 wgrs_ip_tunnel_get_dsfield(const struct sk_buff *skb)
 	return ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 }
 
-void wgrs_inet_ecn_decapsulate(struct sk_buff *skb, u8 outer)
+int wgrs_inet_ecn_decapsulate(struct sk_buff *skb, u8 outer)
 {
 	u8 inner;
 
@@ -156,7 +156,7 @@ void wgrs_inet_ecn_decapsulate(struct sk_buff *skb, u8 outer)
 		inner = ip_hdr(skb)->tos;
 	else
 		inner = ipv6_get_dsfield(ipv6_hdr(skb));
-	INET_ECN_decapsulate(skb, outer, inner);
+	return INET_ECN_decapsulate(skb, outer, inner);
 }
 
 u16 wgrs_ip_tunnel_parse_protocol(const struct sk_buff *skb)

@@ -30,7 +30,15 @@ pub(crate) struct PacketCb {
     pub(crate) mtu: u32,
     /// The outer DS field (DSCP and ECN) to send with, or received with.
     pub(crate) ds: u8,
+    /// Received: the decryption queue's delay control marked it congested
+    /// (set CE in `ds`) instead of dropping it.
+    pub(crate) ce_marked: bool,
 }
+
+/// The ECN field of a DS field (`INET_ECN_MASK`).
+pub(crate) const ECN_MASK: u8 = 3;
+/// Congestion experienced, the ECN field's mark (`INET_ECN_CE`).
+pub(crate) const ECN_CE: u8 = 3;
 
 const _: () = assert!(core::mem::size_of::<PacketCb>() <= b::WGRS_SKB_CB_SIZE as usize);
 
@@ -429,10 +437,14 @@ impl SkBuff {
     }
 
     /// Applies the outer header's ECN bits `outer` to the inner packet
-    /// (`INET_ECN_decapsulate`). Call after [`SkBuff::set_inner_protocol`].
-    pub(crate) fn ecn_decapsulate(&mut self, outer: u8) {
+    /// (`INET_ECN_decapsulate`, RFC 6040: a CE mark is copied inward onto
+    /// an ECN-capable packet). Call after [`SkBuff::set_inner_protocol`].
+    /// `false` if `outer` is CE and the inner packet not ECN-capable, the
+    /// one case where RFC 6040 drops the packet rather than lose the mark
+    /// (which the caller decides; the C driver delivers it).
+    pub(crate) fn ecn_decapsulate(&mut self, outer: u8) -> bool {
         // SAFETY: the skb is ours and its IP header checked linear.
-        unsafe { b::wgrs_inet_ecn_decapsulate(self.as_raw(), outer) }
+        unsafe { b::wgrs_inet_ecn_decapsulate(self.as_raw(), outer) != 2 }
     }
 
     /// Sends an ICMP or ICMPv6 "unreachable" back to the packet's source

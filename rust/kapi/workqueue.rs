@@ -152,6 +152,12 @@ pub(crate) mod cpu {
         unsafe { b::wgrs_cond_resched() }
     }
 
+    /// How many CPUs are online now.
+    pub(crate) fn num_online() -> u32 {
+        // SAFETY: no preconditions.
+        unsafe { b::wgrs_num_online_cpus() }
+    }
+
     /// An impossible CPU number, to store before a CPU was chosen.
     pub(crate) fn none() -> u32 {
         // SAFETY: no preconditions.

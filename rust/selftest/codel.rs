@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The decryption ring's delay controller (`codel.rs`), driven by a made-up
-//! clock: when it starts dropping, how the drops speed up, when it stops.
+//! clock: when it starts signalling, how the signals speed up, when it
+//! stops; the floor under which it never signals; marks instead of drops
+//! for ECN-capable packets.
 
 use kernel::prelude::*;
 
@@ -10,15 +12,18 @@ mod tests {
     use crate::codel::{
         spacing,
         Codel,
+        Verdict,
         INTERVAL_NS,
-        MIN_BACKLOG,
         TARGET_NS, //
     };
     use kernel::prelude::*;
 
     const MS: u64 = 1_000_000;
-    /// A backlog long enough to be dropped from.
-    const BACKLOG: usize = MIN_BACKLOG + 100;
+    /// The floor the tests' queue has (the ring's is one packet per
+    /// online CPU).
+    const FLOOR: usize = 2;
+    /// A backlog long enough to be signalled on.
+    const BACKLOG: usize = FLOOR + 100;
 
     /// Packets leave every `step` ns from `from` to `to` (exclusive), each
     /// having waited `sojourn`: the times of the drops.
@@ -26,7 +31,7 @@ mod tests {
         let mut drops = KVec::new();
         let mut t = from;
         while t < to {
-            if c.should_drop(t, sojourn, backlog) {
+            if c.should_signal(t, sojourn, backlog, FLOOR) {
                 let _ = drops.push(t, GFP_KERNEL);
             }
             t += step;
@@ -57,8 +62,91 @@ mod tests {
     #[test]
     fn a_short_queue_is_never_dropped() {
         let mut c = Codel::new();
-        let d = run(&mut c, 1000, 10_000 * MS, MS, 50 * MS, MIN_BACKLOG);
+        let d = run(&mut c, 1000, 10_000 * MS, MS, 50 * MS, FLOOR);
         assert!(d.is_empty());
+        // One more behind it, and the same delay is a standing queue: a
+        // signal one interval after the first such packet, then another.
+        let d = run(&mut c, 10_000 * MS, 10_250 * MS, MS, 50 * MS, FLOOR + 1);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0], 10_100 * MS);
+    }
+
+    #[test]
+    fn the_floor_is_the_callers() {
+        // The same standing queue of 8 packets, with floors of 8 and 7.
+        let mut c = Codel::new();
+        let mut signals = 0;
+        let mut t = 1000;
+        while t < 1000 + 1000 * MS {
+            if c.should_signal(t, 50 * MS, 8, 8) {
+                signals += 1;
+            }
+            t += MS;
+        }
+        assert_eq!(signals, 0);
+        let mut c = Codel::new();
+        let mut t = 1000;
+        while t < 1000 + 1000 * MS {
+            if c.should_signal(t, 50 * MS, 8, 7) {
+                signals += 1;
+            }
+            t += MS;
+        }
+        assert!(signals > 3);
+    }
+
+    #[test]
+    fn ecn_capable_packets_are_marked_not_dropped() {
+        // Two controllers see the same standing queue; one's packets are
+        // all ECN-capable, the other's none: the first marks exactly where
+        // the second drops (a mark counts as a signal for the spacing).
+        let (mut e, mut n) = (Codel::new(), Codel::new());
+        let (mut marks, mut drops) = (KVec::new(), KVec::new());
+        let mut wrong = 0;
+        let mut t = 1000;
+        while t < 1000 + 600 * MS {
+            match e.verdict(t, 20 * MS, BACKLOG, FLOOR, true) {
+                Verdict::Mark => {
+                    let _ = marks.push(t, GFP_KERNEL);
+                }
+                Verdict::Drop => wrong += 1,
+                Verdict::Pass => {}
+            }
+            match n.verdict(t, 20 * MS, BACKLOG, FLOOR, false) {
+                Verdict::Drop => {
+                    let _ = drops.push(t, GFP_KERNEL);
+                }
+                Verdict::Mark => wrong += 1,
+                Verdict::Pass => {}
+            }
+            t += MS;
+        }
+        assert_eq!(wrong, 0);
+        assert!(marks.len() > 3);
+        assert_eq!(&marks[..], &drops[..]);
+        // Mixed: whether a signal marks or drops is the packet's own.
+        let mut c = Codel::new();
+        let (mut m, mut d) = (0, 0);
+        let mut t = 1000;
+        let mut i = 0u32;
+        while t < 1000 + 600 * MS {
+            match c.verdict(t, 20 * MS, BACKLOG, FLOOR, i % 2 == 0) {
+                Verdict::Mark => m += 1,
+                Verdict::Drop => d += 1,
+                Verdict::Pass => {}
+            }
+            i += 1;
+            t += MS;
+        }
+        assert_eq!(m + d, marks.len());
+        // And a queue at the floor passes everything, ECN-capable or not.
+        let mut c = Codel::new();
+        let mut t = 1000;
+        while t < 1000 + 600 * MS {
+            assert_eq!(c.verdict(t, 20 * MS, FLOOR, FLOOR, true), Verdict::Pass);
+            assert_eq!(c.verdict(t, 20 * MS, FLOOR, FLOOR, false), Verdict::Pass);
+            t += MS;
+        }
     }
 
     #[test]
@@ -108,7 +196,7 @@ mod tests {
         assert!(!d.is_empty());
         assert!(c.dropping());
         // One packet on time ends the dropping state...
-        assert!(!c.should_drop(1000 + 300 * MS, TARGET_NS - 1, BACKLOG));
+        assert!(!c.should_signal(1000 + 300 * MS, TARGET_NS - 1, BACKLOG, FLOOR));
         assert!(!c.dropping());
         // ... and a new standing queue waits a whole interval again.
         let d = run(&mut c, 1000 + 301 * MS, 1000 + 400 * MS, MS, 20 * MS, BACKLOG);
@@ -122,7 +210,7 @@ mod tests {
         let d = run(&mut c, t0, t0 + 1000 * MS, MS, 20 * MS, BACKLOG);
         let n = d.len() as u32;
         assert!(n > 3);
-        assert!(!c.should_drop(t0 + 1000 * MS, 0, BACKLOG));
+        assert!(!c.should_signal(t0 + 1000 * MS, 0, BACKLOG, FLOOR));
         // Back above the target 10 ms later: after an interval it drops
         // again, with the count it had reached (minus its start of 1).
         let t1 = t0 + 1010 * MS;
@@ -132,7 +220,7 @@ mod tests {
         // A queue that comes back much later starts from one drop.
         let mut c = Codel::new();
         let _ = run(&mut c, t0, t0 + 1000 * MS, MS, 20 * MS, BACKLOG);
-        assert!(!c.should_drop(t0 + 1000 * MS, 0, BACKLOG));
+        assert!(!c.should_signal(t0 + 1000 * MS, 0, BACKLOG, FLOOR));
         let t2 = t0 + 1000 * MS + 20 * INTERVAL_NS;
         let d = run(&mut c, t2, t2 + INTERVAL_NS + MS, MS, 20 * MS, BACKLOG);
         assert_eq!(d.len(), 1);

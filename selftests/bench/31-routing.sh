@@ -4,13 +4,18 @@
 # UDP packets per second (64-byte payloads) from ns1 to an address behind
 # ns2 (10.60.0.1), with the settings at their defaults and with
 # peer-select route-gateway on the sender (a route via ns2's tunnel
-# address), source-check route on the receiver, and both; three
-# alternating rounds, medians. In these lines c= is the default settings'
-# figure of our own driver (the C driver has neither setting) and ratio is
-# ours/default. The servers bind 10.60.0.1, so that UDP replies come from
-# it. Figures only: a round passes if every figure is a number.
+# address), source-check route on the receiver, and both. The four take
+# turns in a balanced order (a Williams square: over each 4 rounds every
+# setting runs once in each position and follows each other setting
+# once), ROUNDS (bench.inc) rounded up to a multiple of 4. Each
+# measurement prints a raw line (drv= the setting); the host
+# (selftests/bench/report.py) compares each setting with the default
+# settings of the same round. The servers bind 10.60.0.1, so that UDP
+# replies come from it. Figures only: a run passes if every figure is a
+# number.
 . /tests/lib.sh
 . /tests/tunnel.inc
+. /tests/bench.inc
 
 tcp() { # Mbit/s received, one stream
 	$n2 iperf3 -s -1 -B 10.60.0.1 -p 5201 > /dev/null 2>&1 &
@@ -41,34 +46,33 @@ ip -n ns1 route add 10.60.0.0/24 via 192.168.241.2 dev wg1
 $n1 ping -c 1 -W 10 10.60.0.1 > /dev/null
 
 names="default route-gateway source-check-route both"
-for m in $names; do : > /tmp/$m.runs; done
-for round in 1 2 3; do
-	for m in $names; do
+# williams ROUND: the settings in round ROUND's order
+williams() {
+	case $((($1 - 1) % 4)) in
+	0) set -- 1 2 4 3;; 1) set -- 2 3 1 4;; 2) set -- 3 4 2 1;; 3) set -- 4 1 3 2;;
+	esac
+	for i in "$@"; do echo "$names" | cut -d' ' -f"$i"; done
+}
+rounds=$(((ROUNDS + 3) / 4 * 4))
+: > /tmp/figures
+for round in $(seq 1 "$rounds"); do
+	for m in $(williams "$round"); do
 		case $m in
 		default) modes allowedips allowedips;;
 		route-gateway) modes route-gateway allowedips;;
 		source-check-route) modes allowedips route;;
 		both) modes route-gateway route;;
 		esac
-		echo "$(tcp) $(udp)" >> /tmp/$m.runs
-	done
-done
-median() { # median FILE FIELD
-	cut -d' ' -f"$2" "$1" | sort -n | sed -n 2p
-}
-for m in route-gateway source-check-route both; do
-	i=1
-	for name in "tcp-1-stream Mbit/s" "udp-64B pps"; do
-		set -- $name
-		ours=$(median /tmp/$m.runs $i) def=$(median /tmp/default.runs $i)
-		ratio=$(awk -v a="$ours" -v b="$def" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-		echo "WGRS-BENCH bench: $1-$m-vs-default ours=$ours c=$def unit=$2 ratio=$ratio"
-		i=$((i + 1))
+		{
+			raw routing "$round" "$m" tcp-1-stream "$(tcp)" Mbit/s
+			raw routing "$round" "$m" udp-64B "$(udp)" pps
+		} | tee -a /tmp/figures
 	done
 done
 for m in $names; do
-	sed "s/^/WGRS-BENCH routing round, $m: /" /tmp/$m.runs
-	check "bench: routing: every figure measured ($m)" \
-		awk '{ for (i = 1; i <= 2; i++) if ($i + 0 <= 0) exit 1 } END { if (NR != 3) exit 1 }' /tmp/$m.runs
+	check "bench: routing: every figure measured in $rounds rounds ($m)" \
+		awk -v d="drv=$m" -v n="$rounds" '$5 == d { split($7, v, "="); if (v[2] + 0 <= 0) bad = 1; c++ }
+			END { exit !(c == 2 * n && !bad) }' /tmp/figures
 done
 tunnel_down
+no_refused_transmits routing

@@ -20,7 +20,7 @@ while read -r suite want; do
 done <<'EOF'
 wireguard_rs_allowedips 8
 wireguard_rs_noise 12
-wireguard_rs_codel 7
+wireguard_rs_codel 9
 wireguard_rs_cookie 4
 wireguard_rs_counter 8
 wireguard_rs_keypairs 4

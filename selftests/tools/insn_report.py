@@ -123,13 +123,15 @@ def main():
         user = sum(n for (s, o), n in counts.items() if o == "user")
         kern = total - user
         ours = sum(n for (s, o), n in counts.items() if o == name)
-        per_unit.setdefault(work, {})[drv] = (total / units, kern / units, ours / units, unit)
+        # A workload may run more than once per driver (in ABBA order):
+        # its figure is over all of them, its spread over each.
+        per_unit.setdefault(work, {}).setdefault(drv, []).append((total, kern, ours, units, unit))
         # Functions by name across drivers (a module's own under one name).
-        by_fn = {}
+        by_fn = functions.setdefault(work, {}).setdefault(drv, {})
         for (sym, owner), n in counts.items():
             key = "[module]" if owner == name else ("[user]" if owner == "user" else short(sym))
-            by_fn[key] = by_fn.get(key, 0) + n / units
-        functions.setdefault(work, {})[drv] = by_fn
+            by_fn[key] = by_fn.get(key, 0) + n
+        functions[work][drv]["\0units"] = functions[work][drv].get("\0units", 0) + units
         print("profile insn %s: per %s %.0f instructions (kernel %.0f, module %.0f = %.1f%% of kernel), %g %ss"
               % (label, unit, total / units, kern / units, ours / units, 100.0 * ours / kern, units, unit))
         if len(sent) == 2:
@@ -147,19 +149,20 @@ def main():
     for work, d in functions.items():
         if "rs" not in d or "c" not in d:
             continue
-        rs, c = d["rs"], d["c"]
+        rs = {k: v / d["rs"]["\0units"] for k, v in d["rs"].items() if k != "\0units"}
+        c = {k: v / d["c"]["\0units"] for k, v in d["c"].items() if k != "\0units"}
         diff = {k: rs.get(k, 0) - c.get(k, 0) for k in set(rs) | set(c)}
         for k, v in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:20]:
             print("profile insn diff %s: %+.0f %s (ours %.0f, c %.0f)" % (work, v, k, rs.get(k, 0), c.get(k, 0)))
     for work, d in per_unit.items():
         if "rs" in d and "c" in d:
-            rs, c = d["rs"], d["c"]
-            print("bench: insn-%s ours=%.0f c=%.0f unit=insn/%s ratio=%.2f"
-                  % (work, rs[0], c[0], rs[3], rs[0] / c[0]))
-            print("bench: insn-%s-kernel ours=%.0f c=%.0f unit=insn/%s ratio=%.2f"
-                  % (work, rs[1], c[1], rs[3], rs[1] / c[1]))
-            print("bench: insn-%s-module ours=%.0f c=%.0f unit=insn/%s ratio=%.2f"
-                  % (work, rs[2], c[2], rs[3], rs[2] / c[2] if c[2] else 0))
+            for i, part in ((0, ""), (1, "-kernel"), (2, "-module")):
+                # Over all passes, and each pass on its own.
+                rs = sum(p[i] for p in d["rs"]) / sum(p[3] for p in d["rs"])
+                c = sum(p[i] for p in d["c"]) / sum(p[3] for p in d["c"])
+                each = lambda runs: ",".join("%.0f" % (p[i] / p[3]) for p in runs)
+                print("bench: insn-%s%s ours=%.0f c=%.0f unit=insn/%s ratio=%.4f passes-ours=%s passes-c=%s"
+                      % (work, part, rs, c, d["rs"][0][4], rs / c if c else 0, each(d["rs"]), each(d["c"])))
     # Every checkpoint wrote one file
     dumps = 0
     while os.path.exists("%s.%d" % (prefix, dumps)):

@@ -20,10 +20,16 @@ over UDP, with what arrived checked on the receiving side.
                                          from CPU 0, two in three of 64 bytes,
                                          in bursts of 16 after 3 ms pauses
   xfer.py udp-echo PORT COUNT            send back the first COUNT datagrams
-  xfer.py udp-rtt HOST PORT COUNT        COUNT request/answer round trips, one
-                                         at a time: print "rtt-us N lost L" (the
-                                         mean of those answered within 1 s; N 0
-                                         once more than a tenth were lost)
+  xfer.py udp-rtt HOST PORT COUNT [TIMEOUT [tick]]
+                                         COUNT request/answer round trips, one
+                                         at a time, each given TIMEOUT s (1):
+                                         print "rtt-us N lost L sent S p50-us P
+                                         p99-us Q max-us M secs T tick-us K" (N:
+                                         the mean of those answered; P, Q, M:
+                                         over all S, a lost one counted as
+                                         TIMEOUT; T: the whole run; K, with
+                                         "tick", the smallest step the clock was
+                                         seen to take, else 0)
   xfer.py icmp-error HOST                what a connected UDP socket to HOST
                                          learns from ICMP errors: the errno
                                          name, or "none"
@@ -171,34 +177,63 @@ def udp_echo(port, count):
         s.sendto(data, peer)
 
 
-def udp_rtt(host, port, count):
-    # The mean over many round trips: the guest's clock may tick too
-    # coarsely to time one (ping shows 0.000 ms under emulation). A request
-    # without an answer in 1 s counts as lost (a loaded tunnel drops some)
-    # and a late answer to it is skipped; the mean is over those answered.
-    # After count / 10 losses it gives up and prints 0.
+def clock_tick():
+    """The smallest step time.monotonic() was seen to take (s): a figure
+    finer than this is not a measurement (a clock that ticks coarsely,
+    as a guest's may, reads most short round trips as 0 or one tick)."""
+    tick, last = None, time.monotonic()
+    for _ in range(2000):
+        now = time.monotonic()
+        if now > last:
+            tick = now - last if tick is None else min(tick, now - last)
+        last = now
+    return tick or 0.0
+
+
+def udp_rtt(host, port, count, timeout="1", tick=""):
+    # Request/answer pairs one at a time. A request without an answer in
+    # TIMEOUT s counts as lost (a late answer to it is skipped); in the
+    # percentiles and the maximum it counts as TIMEOUT, a lower bound of a
+    # round trip that never ended, so that losses cannot make the figures
+    # look better than the delay the answered ones saw. The mean is over
+    # the answered ones only (printed first, for comparison with it).
+    n, limit = int(count), float(timeout)
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.connect((host, int(port)))
-    s.settimeout(1)
-    total = 0.0
-    answered = lost = 0
-    for i in range(int(count)):
+    s.settimeout(limit)
+    times, lost = [], 0
+    begin = time.monotonic()
+    for i in range(n):
         start = time.monotonic()
-        s.send(i.to_bytes(4, "big"))
+        try:
+            s.send(i.to_bytes(4, "big"))
+        except OSError:
+            # Refused on the way out (the tunnel's device down, no
+            # buffer): as lost as one dropped later.
+            lost += 1
+            times.append(limit)
+            continue
         while True:
             try:
                 data = s.recv(64)
             except (socket.timeout, OSError):
                 lost += 1
+                times.append(limit)
                 break
             if data == i.to_bytes(4, "big"):
-                total += time.monotonic() - start
-                answered += 1
+                times.append(time.monotonic() - start)
                 break
-        if lost * 10 > int(count):
-            break
-    mean = total * 1e6 / answered if answered and lost * 10 <= int(count) else 0
-    print("rtt-us %d lost %d" % (mean, lost), flush=True)
+    secs = time.monotonic() - begin
+    mean = (sum(times) - lost * limit) * 1e6 / (n - lost) if n > lost else 0
+    times.sort()
+
+    def pct(q):
+        # Nearest rank: the smallest value with at least q% at or below it.
+        return times[max(0, -(-len(times) * q // 100) - 1)] * 1e6 if times else 0
+
+    print("rtt-us %d lost %d sent %d p50-us %d p99-us %d max-us %d secs %.3f tick-us %.3f"
+          % (mean, lost, n, pct(50), pct(99), pct(100), secs,
+             clock_tick() * 1e6 if tick == "tick" else 0), flush=True)
 
 
 def icmp_error(host):
