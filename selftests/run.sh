@@ -217,7 +217,7 @@ selfcheck() {
 	# cleaning up cannot remove (lib.sh, cleanup_all and "Leak
 	# accounting"); the pinned module last, as it cannot be unloaded.
 	run_vm "$flavor" "$kdir" "$work/acct" minimal "${mods[@]}" -- \
-		"$sd/13-slab.sh" "$sd/14-netns-ref.sh" "$sd/15-pinned.sh"
+		"$sd/13-slab.sh" "$sd/14-netns-ref.sh" "$sd/15-leftover.sh" "$sd/16-pinned.sh"
 	expect PASS '.* slab: the module loads and keeps an object in its cache$' "the slab script itself passes"
 	expect FAIL '.* 13-slab: no objects left in the slab caches wgrs_\* once no device is left$' \
 		"caught an object left in a slab cache named wgrs_* (counted before unloading)"
@@ -233,11 +233,19 @@ selfcheck() {
 		result FAIL "[$flavor] harness self-check: the accounting shows the namespace count that grew"
 	fi
 	expect PASS '.* 14-netns-ref: kernel log has no reports$' "the namespace script's clean log is a PASS"
+	expect PASS '.* leftover: a process holding a namespace is left running \(sleep, in it\)$' "the leftover script itself passes"
+	if grep -aqE '^    NOTE: 15-leftover left processes running; killing them: [0-9]+\(sleep\)$' "$work/acct/results.log"; then
+		result PASS "[$flavor] harness self-check: the process a script left running is killed (a NOTE)"
+	else
+		result FAIL "[$flavor] harness self-check: the process a script left running is killed (a NOTE)"
+	fi
+	expect PASS '.* 15-leftover: leaves no namespace, device, module or slab object behind$' \
+		"the accounting after the leftover process was killed is a PASS (the namespace it held was freed)"
 	expect PASS '.* pinned: the module loads and takes a reference to itself$' "the pinning script itself passes"
-	expect FAIL '.* 15-pinned: rmmod wgrs_harness_check after the script' "caught a module still in use after a script"
-	expect FAIL '.* 15-pinned: leaves no namespace, device, module or slab object behind$' \
+	expect FAIL '.* 16-pinned: rmmod wgrs_harness_check after the script' "caught a module still in use after a script"
+	expect FAIL '.* 16-pinned: leaves no namespace, device, module or slab object behind$' \
 		"caught the module left loaded (leak accounting)"
-	expect PASS '.* 15-pinned: kernel log has no reports$' "the pinning script's clean log is a PASS"
+	expect PASS '.* 16-pinned: kernel log has no reports$' "the pinning script's clean log is a PASS"
 	expect PASS '.* ran [0-9]+ of [0-9]+ test scripts$' "all scripts of the accounting's boot ran"
 	expect PASS '.* VM ran all tests and shut down' "the accounting's boot shut down"
 	expect_nothing_else
