@@ -64,8 +64,10 @@ kill_leftovers() {
 		{ read -r cmd < "/proc/$p/cmdline"; } 2>/dev/null
 		[ -n "$cmd" ] || continue
 		# busybox timeout's watcher (of the script's time limit) ends
-		# on its own within a second, holding nothing.
-		{ read -r comm < "/proc/$p/comm"; } 2>/dev/null
+		# on its own within a second, holding nothing; a process gone
+		# between the two reads is no longer there to kill.
+		comm=""
+		{ read -r comm < "/proc/$p/comm"; } 2>/dev/null || continue
 		[ "$comm" != timeout ] || continue
 		pids="$pids $p($comm)"
 	done
