@@ -50,11 +50,60 @@ scan_log() {
 	fi
 }
 
+# kill_leftovers NAME: kill the processes the script NAME left running
+# (init runs nothing in the background), so that what they hold (sockets,
+# namespaces) is not counted as left behind by the module. A process that
+# does not die (stuck in the kernel) is a FAIL.
+kill_leftovers() {
+	local p cmd comm pids="" end stuck=""
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" != 1 ] || continue
+		# Kernel threads and zombies have no command line.
+		cmd=""
+		{ read -r cmd < "/proc/$p/cmdline"; } 2>/dev/null
+		[ -n "$cmd" ] || continue
+		# busybox timeout's watcher (of the script's time limit) ends
+		# on its own within a second, holding nothing; a process gone
+		# between the two reads is no longer there to kill.
+		comm=""
+		{ read -r comm < "/proc/$p/comm"; } 2>/dev/null || continue
+		[ "$comm" != timeout ] || continue
+		pids="$pids $p($comm)"
+	done
+	[ -n "$pids" ] || return 0
+	echo "    NOTE: $1 left processes running; killing them:$pids"
+	for p in $pids; do kill -9 "${p%%(*}" 2>/dev/null; done
+	uptime_cs
+	end=$((now + 1000))
+	for p in $pids; do
+		while proc_state "${p%%(*}" && [ "$state" != Z ]; do
+			uptime_cs
+			if [ "$now" -ge $end ]; then
+				stuck="$stuck ${p%)}, state $state)"
+				break
+			fi
+			sleep 0.1
+		done
+	done
+	[ -z "$stuck" ] || result FAIL "$1: leaves no process that cannot be killed:$stuck"
+}
+
 scan_log boot 0
 # The VM was given wgrs.cpus= vCPUs: all of them must be online, or the
 # multicore paths (per-CPU workers, ordering across CPUs) go untested.
 cpus=$(sed -n 's/.*wgrs\.cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
 check_eq "boot: all ${cpus:-?} vCPUs the VM was given are online" "${cpus:-none}" "$(nproc)"
+# What the leak accounting compares with (lib.sh, "Leak accounting"): the
+# devices of the initial namespace, and the namespace count with one
+# namespace of the harness's own dismantled last (counted until the next
+# one is).
+mkdir -p "$WGRS_BOOT"
+init_devices > "$WGRS_BOOT/devices"
+netns_flush
+check_eq "boot: network namespaces are counted (struct net objects: one of the harness's)" 1 "$(netns_count)"
+leak_state
+before=$leaks
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# Forget what boot itself left behind; only leaks from the tests count.
 	echo scan > /sys/kernel/debug/kmemleak
@@ -76,6 +125,9 @@ else
 	for t in /tests/[0-9]*.sh; do
 		[ -e "$t" ] || continue
 		name=$(basename "$t" .sh)
+		WGRS_SCRIPT=$name
+		export WGRS_SCRIPT
+		rm -f /tmp/wgrs-timeouts
 		WGRS_MARK=$(kmsg next)
 		export WGRS_MARK
 		: > "$WGRS_COUNT"
@@ -86,8 +138,25 @@ else
 		echo "WGRS-END $name rc=$rc results=$(wc -l < "$WGRS_COUNT") secs=$(( $(date +%s) - t0 ))"
 		# Unloading is part of the script's run: a WARN on rmmod is its,
 		# and so is an rmmod that fails or hangs (after a hang nothing
-		# else can run: the scripts left count as never run).
-		WGRS_SCRIPT=$name cleanup_all "$name" || { scan_log "$name" "$WGRS_MARK"; break; }
+		# else can run: what hung holds what the next scripts need, the
+		# module or RTNL, and the scripts left count as never run), and
+		# so is what it leaves behind. The time each step took is printed
+		# (leak accounting: the processes left killed and the counts
+		# compared; cleanup: cleanup_all).
+		uptime_cs
+		c0=$now
+		kill_leftovers "$name"
+		uptime_cs
+		c1=$now
+		cleanup_all "$name" || { scan_log "$name" "$WGRS_MARK"; break; }
+		uptime_cs
+		c2=$now
+		leak_check "$name" "$before"
+		# What it found is where the next script starts from.
+		before=$leaks
+		uptime_cs
+		c0=$((c1 - c0 + now - c2)) c1=$((c2 - c1))
+		echo "    $name: cleanup took $((c1 / 100)).$((c1 / 10 % 10))$((c1 % 10)) s, leak accounting $((c0 / 100)).$((c0 / 10 % 10))$((c0 % 10)) s"
 		scan_log "$name" "$WGRS_MARK"
 	done
 fi
@@ -97,8 +166,12 @@ fi
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	mark=$(kmsg next)
 	sleep 6
-	echo scan > /sys/kernel/debug/kmemleak
-	echo scan > /sys/kernel/debug/kmemleak
+	# Scanned from a subshell, which has no child: a scan that a process
+	# asks for stops at the first signal pending for it (mm/kmemleak.c,
+	# scan_should_stop()), and init gets SIGCHLD whenever a child of its
+	# ends (the rmmod that a cleanup left hanging, when it returns at
+	# last): such a scan reported none of sixteen leaked objects.
+	( echo scan > /sys/kernel/debug/kmemleak; echo scan > /sys/kernel/debug/kmemleak )
 	cat /sys/kernel/debug/kmemleak > /tmp/kmemleak.txt
 	if [ -s /tmp/kmemleak.txt ]; then
 		result FAIL "kmemleak finds no leaks"

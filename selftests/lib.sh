@@ -77,27 +77,57 @@ listen_bg() {
 	return 1
 }
 
-# Back to a clean slate between test scripts.
-# An rmmod that fails is a FAIL of WHO (init.sh passes the script's name):
-# the module is still in use. So is one that has not returned after 120 s:
-# a device reference never given back makes the kernel wait for ever in
-# rmmod (printing "unregister_netdevice: waiting for DEV to become free",
-# which the log scan also reports); then the unload is abandoned (the
-# process cannot be killed) and cleanup_all returns 1.
+# Back to a clean slate between test scripts (init.sh runs it after each,
+# a script may too): every namespace deleted, the devices made in the
+# initial one deleted, every module the tests load unloaded. What that
+# cannot undo is a FAIL of WHO (init.sh passes the script's name; else
+# WGRS_SCRIPT): objects in the slab caches named wgrs_* once no device and
+# no namespace is left (counted before unloading, while our module's
+# caches exist: see "Leak accounting" below), an rmmod that fails (the
+# module is still in use), and a deletion or an rmmod that has not
+# returned after the hang timeout, 120 s (a device reference never given
+# back makes the kernel wait for ever, printing "unregister_netdevice:
+# waiting for DEV to become free" every 10 s, which the log scan also
+# reports): then what hung is abandoned (it cannot be killed), nothing
+# more is tried, and cleanup_all returns 1 (init.sh then runs no further
+# script: the scripts left count as never run).
 cleanup_all() {
-	local ns m pid rc who=${1:-${WGRS_SCRIPT:-cleanup}}
-	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do ip netns del "$ns"; done
-	for m in wireguard_rs wireguard wgrs_harness_check; do
-		loaded $m || continue
-		rmmod $m > /tmp/rmmod.out 2>&1 &
-		pid=$!
-		if ! wait_for 120 sh -c "! kill -0 $pid 2>/dev/null"; then
-			result FAIL "$who: rmmod $m returns (still waiting after 120 s)"
-			return 1
+	local who=${1:-${WGRS_SCRIPT:-cleanup}} n d boot=" " devs="" m rc
+	timeouts
+	for n in /run/netns/*; do [ -e "$n" ] && ip netns del "${n##*/}"; done
+	if [ -f "$WGRS_BOOT/devices" ]; then
+		while read -r d; do boot="$boot$d "; done < "$WGRS_BOOT/devices"
+		for d in /sys/class/net/*; do
+			d=${d##*/}
+			case $boot in *" $d "*) ;; *) [ "$d" = "*" ] || devs="$devs $d";; esac
+		done
+		if [ -n "$devs" ]; then
+			bounded "$who" "deleting the devices it left ($devs )" \
+				sh -c 'for d; do ip link del "$d" 2>/dev/null; done; true' sh $devs
+			[ $? != 124 ] || return 1
 		fi
-		wait $pid
+		if loaded wireguard_rs; then
+			for m in wgrs_allowedips_node4 wgrs_allowedips_node6; do
+				[ -e "/sys/kernel/slab/$m" ] ||
+					result FAIL "$who: the module's slab cache $m is listed under its own name (a kernel that merges caches hides it)"
+			done
+		fi
+		# The devices of deleted namespaces go when the kernel dismantles
+		# them, in a work item; their trie nodes a grace period later.
+		if ! wait_caches_empty "$settle"; then
+			result FAIL "$who: no objects left in the slab caches wgrs_* once no device is left"
+			sed 's/^/    /' /tmp/wgrs-caches
+		fi
+	fi
+	for m in wireguard_rs wireguard wgrs_harness_check; do
+		loaded "$m" || continue
+		bounded "$who" "rmmod $m" rmmod "$m"
 		rc=$?
-		[ $rc = 0 ] || { result FAIL "$who: rmmod $m after the script (status $rc: $(cat /tmp/rmmod.out))"; }
+		case $rc in
+		0) ;;
+		124) return 1;;
+		*) result FAIL "$who: rmmod $m after the script (status $rc: $(cat /tmp/wgrs-bounded.txt))";;
+		esac
 	done
 	return 0
 }
@@ -223,4 +253,243 @@ record_config() {
 		fi
 	done > "$2"
 	ip link del wg0
+}
+
+# ---------------------------------------------------------------------
+# Leak accounting (init.sh, around every script, and cleanup_all): what a
+# script leaves behind that cleaning up cannot remove. kmemleak (debug
+# kernel only) reports about half of single leaked objects; these counts
+# are exact, on both kernels:
+#
+#   namespaces N       struct net objects (slab cache net_namespace): the
+#                      network namespaces not yet dismantled, named or not,
+#                      whoever holds them (a process, a mount, a reference
+#                      a module took), and those whose memory is kept; the
+#                      initial one is not counted (it is static)
+#   netns NAME         a named namespace
+#   device NS/NAME     a network device of a named namespace, or of the
+#                      initial one (NS "init")
+#   module NAME        a loaded module
+#   slab CACHE N       objects in use in a slab cache named wgrs_* (the
+#                      module's AllowedIPs nodes; the self-check module's)
+#
+# A slab cache counts an object freed into a CPU's sheaf, or into KASAN's
+# quarantine, as in use until the cache's sysfs "shrink" is written, which
+# returns them (objects freed with kfree_rcu sit in a sheaf that the flush
+# hands to RCU: counted until a grace period later; counts are awaited,
+# never read once). The test kernels do not merge slab caches
+# (CONFIG_SLAB_MERGE_DEFAULT is unset, as if booted with slab_nomerge):
+# cleanup_all fails if our caches are not listed under their own names, as
+# a kernel that merges them with others would.
+#
+# The kernel frees a dismantled namespace's memory only in the next round
+# of dismantling (cleanup_net's net_complete_free()), so the namespaces of
+# the last round stay counted until another one is dismantled. The count
+# is therefore taken with one namespace of the harness's own last in line:
+# init.sh dismantles one at boot, and while the count is above the one
+# before the script, the accounting dismantles another (netns_flush, at
+# most once a second, so that each gets a round of its own), whose round
+# frees what the rounds before it kept. A namespace that is never
+# dismantled, or whose memory is kept, stays counted. (listns(2) would not
+# do: it lists only the namespaces a process or a mount holds, not one a
+# kernel reference keeps.)
+
+# What init.sh records at boot: the devices of the initial namespace.
+WGRS_BOOT=${WGRS_BOOT:-/tmp/wgrs-boot}
+
+# The accounting runs after every script, and under the debug kernel each
+# process the shell starts costs a fifth of a second: its common path uses
+# the shell's own globs, reads and tests, and functions that set variables
+# rather than print into a command substitution.
+
+# timeouts: set $settle and $hang, how long (seconds) the accounting waits
+# for what is freed late, and for a deletion or rmmod to return (60, 120).
+# A script may shorten both for the cleanup and accounting after it, by
+# writing "SETTLE HANG" to /tmp/wgrs-timeouts (the self-check does, to
+# prove these checks without waiting minutes); init.sh removes it before
+# each script.
+timeouts() {
+	settle=60 hang=120
+	[ ! -f /tmp/wgrs-timeouts ] || read -r settle hang < /tmp/wgrs-timeouts
+}
+settle_timeout() { timeouts; echo "$settle"; }
+
+# uptime_cs: set $now to the guest's uptime in hundredths of a second.
+uptime_cs() {
+	read -r now _ < /proc/uptime
+	now=${now%.*}${now#*.}
+}
+
+# init_devices: the devices of the initial namespace (init's sysfs is
+# mounted there), one name a line.
+init_devices() {
+	local d
+	for d in /sys/class/net/*; do [ -e "$d" ] && echo "${d##*/}"; done
+}
+
+# slab_count CACHE: set $count to the objects in use in CACHE (fails if
+# there is no such cache). Freed objects still in its sheaves or in KASAN's
+# quarantine are returned first if any are counted (that costs under
+# KASAN: it walks the quarantine).
+slab_count() {
+	count=
+	[ -e "/sys/kernel/slab/$1/objects" ] || return 1
+	read -r count _ < "/sys/kernel/slab/$1/objects"
+	[ "$count" != 0 ] || return 0
+	echo 1 > "/sys/kernel/slab/$1/shrink"
+	read -r count _ < "/sys/kernel/slab/$1/objects"
+}
+slab_in_use() { slab_count "$1" && echo "$count"; }
+
+# netns_count: struct net objects in use (see "Leak accounting").
+netns_count() { slab_in_use net_namespace; }
+
+# netns_flush: dismantle a namespace of the harness's own, whose round
+# frees the memory of the namespaces the rounds before it dismantled.
+netns_flush() { ip netns add wgrs-flush && ip netns del wgrs-flush; }
+
+# wait_netns_count N SECS: wait until at most N struct net objects are in
+# use, dismantling a namespace of our own once a second meanwhile.
+wait_netns_count() {
+	local end flushed=0
+	uptime_cs
+	end=$((now + $2 * 100))
+	while slab_count net_namespace && [ "$count" -gt "$1" ]; do
+		uptime_cs
+		[ "$now" -lt $end ] || return 1
+		if [ $((now - flushed)) -ge 100 ]; then
+			netns_flush
+			flushed=$now
+		fi
+		sleep 0.1
+	done
+}
+
+# wait_caches_empty SECS: wait until no object is in use in a slab cache
+# named wgrs_*; the last counts are in /tmp/wgrs-caches.
+wait_caches_empty() {
+	local end c left
+	uptime_cs
+	end=$((now + $1 * 100))
+	while :; do
+		left=
+		for c in /sys/kernel/slab/wgrs_*; do
+			slab_count "${c##*/}" || continue
+			[ "$count" = 0 ] || left="$left${c##*/} $count objects
+"
+		done
+		[ -n "$left" ] || return 0
+		printf '%s' "$left" > /tmp/wgrs-caches
+		uptime_cs
+		[ "$now" -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+# proc_state PID: set $state to the state letter of a process (R, S, D,
+# Z...); fails once it is gone.
+proc_state() {
+	state=
+	[ -e "/proc/$1/stat" ] || return 1
+	{ read -r state < "/proc/$1/stat"; } 2>/dev/null || return 1
+	state=${state##*) }
+	state=${state%% *}
+}
+
+# bounded WHO WHAT CMD...: run CMD (its output in /tmp/wgrs-bounded.txt)
+# and return its status; if it has not returned after $hang seconds
+# (timeouts), a FAIL for WHO, CMD is left running, and the status is 124.
+bounded() {
+	local who=$1 what=$2 pid end
+	shift 2
+	timeouts
+	uptime_cs
+	end=$((now + hang * 100))
+	"$@" > /tmp/wgrs-bounded.txt 2>&1 &
+	pid=$!
+	while proc_state $pid && [ "$state" != Z ]; do
+		uptime_cs
+		if [ "$now" -ge $end ]; then
+			result FAIL "$who: $what returns within ${hang}s (still running, state $state)"
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait $pid
+}
+
+# leak_state: set $leaks to the accounting's lines (see above).
+leak_state() {
+	local n d m c
+	slab_count net_namespace
+	leaks="namespaces $count
+"
+	for c in /sys/kernel/slab/wgrs_*; do
+		slab_count "${c##*/}" && leaks="${leaks}slab ${c##*/} $count
+"
+	done
+	for d in /sys/class/net/*; do
+		[ -e "$d" ] && leaks="${leaks}device init/${d##*/}
+"
+	done
+	for n in /run/netns/*; do
+		[ -e "$n" ] || continue
+		n=${n##*/}
+		leaks="${leaks}netns $n
+$(ip -n "$n" -o link show | awk -F': ' -v ns="$n" '{ sub(/@.*/, "", $2); print "device " ns "/" $2 }')
+"
+	done
+	for m in /sys/module/*/refcnt; do
+		[ -e "$m" ] || continue
+		m=${m%/refcnt}
+		leaks="${leaks}module ${m##*/}
+"
+	done
+}
+
+# leak_growth BEFORE AFTER: what grew from one leak_state to the next (as
+# files): a count that went up, a line that is new.
+leak_growth() {
+	awk 'function counted() { return $1 == "namespaces" || $1 == "slab" }
+		function key() { return $1 == "slab" ? $1 " " $2 : $1 }
+		NR == FNR { if (counted()) n[key()] = $NF; else seen[$0] = 1; next }
+		counted() {
+			k = key()
+			if (!(k in n)) print k ": new, " $NF " objects"
+			else if ($NF + 0 > n[k] + 0) print k ": " n[k] " before, " $NF " after"
+			next
+		}
+		!($0 in seen) { print $0 ": new" }' "$1" "$2"
+}
+
+# leak_check NAME BEFORE: a PASS if nothing grew since BEFORE (a leak_state
+# taken before the script NAME ran), waiting up to $settle seconds for what
+# is freed late (namespaces are dismantled in a work item, RCU callbacks
+# free objects a grace period on); else a FAIL. Leaves $leaks as it found
+# them last.
+leak_check() {
+	local end flushed=0
+	timeouts
+	uptime_cs
+	end=$((now + settle * 100))
+	while :; do
+		leak_state
+		# Nothing changed (the usual case) needs no comparison.
+		[ "$leaks" != "$2" ] || { result PASS "$1: leaves no namespace, device, module or slab object behind"; return 0; }
+		printf '%s' "$2" > /tmp/wgrs-leak-before
+		printf '%s' "$leaks" > /tmp/wgrs-leak-after
+		leak_growth /tmp/wgrs-leak-before /tmp/wgrs-leak-after > /tmp/wgrs-leak-growth
+		[ -s /tmp/wgrs-leak-growth ] || { result PASS "$1: leaves no namespace, device, module or slab object behind"; return 0; }
+		uptime_cs
+		[ "$now" -lt $end ] || break
+		# More namespaces counted: those of the script's last round may
+		# only await another round.
+		if grep -q '^namespaces:' /tmp/wgrs-leak-growth && [ $((now - flushed)) -ge 100 ]; then
+			netns_flush
+			flushed=$now
+		fi
+		sleep 0.1
+	done
+	result FAIL "$1: leaves no namespace, device, module or slab object behind"
+	sed 's/^/    /' /tmp/wgrs-leak-growth
 }

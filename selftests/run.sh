@@ -171,7 +171,9 @@ selfcheck() {
 	local scripts=("$sd"/0[1-5]-*.sh)
 	if [ "$flavor" = debug ]; then scripts+=("$sd/07-leak.sh" "$sd/08-rcu.sh")
 	else scripts+=("$sd/06-warn.sh"); fi
-	scripts+=("$sd/09-pinned.sh")
+	# 19-netdev-ref's cleanup hangs: it ends the boot, and 20-after-hang
+	# never runs.
+	scripts+=("$sd/19-netdev-ref.sh" "$sd/20-after-hang.sh")
 	run_vm "$flavor" "$kdir" "$work/1" minimal "${mods[@]}" -- "${scripts[@]}"
 	expect PASS '.* control: a check that holds$' "the control script's result is a PASS"
 	expect PASS '.* 01-control: kernel log has no reports$' "the control script's clean log is a PASS"
@@ -201,14 +203,67 @@ selfcheck() {
 		expect FAIL '.* 06-warn: kernel log has no reports$' "caught a WARN_ON (below the console's level)"
 		echo "    (normal kernel: no kmemleak and no PROVE_RCU, so leaks and RCU misuse are only checked on debug)"
 	fi
-	expect PASS '.* pinned: the module loads and takes a reference to itself$' "the pinning script itself passes"
-	expect FAIL '.* 09-pinned: rmmod wgrs_harness_check after the script' "caught a module still in use after a script"
-	expect PASS '.* 09-pinned: kernel log has no reports$' "the pinning script's clean log is a PASS"
-	expect PASS '.* ran [0-9]+ of [0-9]+ test scripts$' "all scripts of the first boot ran"
+	expect PASS '.* netdev-ref: the module loads and holds a reference to its device$' "the device-reference script itself passes"
+	expect FAIL '.* 19-netdev-ref: rmmod wgrs_harness_check returns within 15s ' "caught an rmmod that does not return (a device reference never given back)"
+	expect FAIL '.* 19-netdev-ref: kernel log has no reports$' "caught the kernel's report of the device that cannot be freed"
+	# That report is KERN_EMERG: the console shows it too.
+	expect FAIL '.* console has kernel reports$' "caught the report on the console as well"
+	expect FAIL '.* ran [0-9]+ of [0-9]+ test scripts .*missing: 20-after-hang\)$' "no script runs after a cleanup that hangs"
+	if grep -aq 'unregister_netdevice: waiting for wgrshc0 to become free' "$work/1/results.log"; then
+		result PASS "[$flavor] harness self-check: the log scan shows 'unregister_netdevice: waiting for wgrshc0 to become free'"
+	else
+		result FAIL "[$flavor] harness self-check: the log scan shows 'unregister_netdevice: waiting for wgrshc0 to become free'"
+	fi
+	if [ "$flavor" = debug ]; then
+		# CONFIG_NET_DEV_REFCNT_TRACKER: where the reference was taken.
+		if grep -aqE 'ref_tracker: netdev@[0-9a-f]+ has [0-9]+/[0-9]+ users at' "$work/1/results.log" &&
+			grep -aq 'wgrs_hc_hold_netdev' "$work/1/results.log"; then
+			result PASS "[$flavor] harness self-check: the ref_tracker report names where the reference was taken"
+		else
+			result FAIL "[$flavor] harness self-check: the ref_tracker report names where the reference was taken"
+		fi
+	fi
 	expect PASS '.* VM ran all tests and shut down' "the first boot shut down"
 	expect_nothing_else
 
-	# Second boot: the kernel dies in the middle of a script (a panic on
+	# Second boot, the leak accounting's: what a script leaves behind that
+	# cleaning up cannot remove (lib.sh, cleanup_all and "Leak
+	# accounting"); the pinned module last, as it cannot be unloaded.
+	run_vm "$flavor" "$kdir" "$work/acct" minimal "${mods[@]}" -- \
+		"$sd/13-slab.sh" "$sd/14-netns-ref.sh" "$sd/15-leftover.sh" "$sd/16-pinned.sh"
+	expect PASS '.* slab: the module loads and keeps an object in its cache$' "the slab script itself passes"
+	expect FAIL '.* 13-slab: no objects left in the slab caches wgrs_\* once no device is left$' \
+		"caught an object left in a slab cache named wgrs_* (counted before unloading)"
+	expect PASS '.* 13-slab: leaves no namespace, device, module or slab object behind$' \
+		"the accounting after a module that freed its object on unloading is a PASS"
+	expect PASS '.* 13-slab: kernel log has no reports$' "the slab script's clean log is a PASS"
+	expect PASS '.* netns-ref: the module loads in a namespace and keeps a reference to it$' "the namespace script itself passes"
+	expect FAIL '.* 14-netns-ref: leaves no namespace, device, module or slab object behind$' \
+		"caught a namespace that outlived its deletion (leak accounting)"
+	if grep -aqE '^    namespaces: ([0-9]+) before, ' "$work/acct/results.log"; then
+		result PASS "[$flavor] harness self-check: the accounting shows the namespace count that grew"
+	else
+		result FAIL "[$flavor] harness self-check: the accounting shows the namespace count that grew"
+	fi
+	expect PASS '.* 14-netns-ref: kernel log has no reports$' "the namespace script's clean log is a PASS"
+	expect PASS '.* leftover: a process holding a namespace is left running \(sleep, in it\)$' "the leftover script itself passes"
+	if grep -aqE '^    NOTE: 15-leftover left processes running; killing them: [0-9]+\(sleep\)$' "$work/acct/results.log"; then
+		result PASS "[$flavor] harness self-check: the process a script left running is killed (a NOTE)"
+	else
+		result FAIL "[$flavor] harness self-check: the process a script left running is killed (a NOTE)"
+	fi
+	expect PASS '.* 15-leftover: leaves no namespace, device, module or slab object behind$' \
+		"the accounting after the leftover process was killed is a PASS (the namespace it held was freed)"
+	expect PASS '.* pinned: the module loads and takes a reference to itself$' "the pinning script itself passes"
+	expect FAIL '.* 16-pinned: rmmod wgrs_harness_check after the script' "caught a module still in use after a script"
+	expect FAIL '.* 16-pinned: leaves no namespace, device, module or slab object behind$' \
+		"caught the module left loaded (leak accounting)"
+	expect PASS '.* 16-pinned: kernel log has no reports$' "the pinning script's clean log is a PASS"
+	expect PASS '.* ran [0-9]+ of [0-9]+ test scripts$' "all scripts of the accounting's boot ran"
+	expect PASS '.* VM ran all tests and shut down' "the accounting's boot shut down"
+	expect_nothing_else
+
+	# Third boot: the kernel dies in the middle of a script (a panic on
 	# the normal kernel, a WARN with panic_on_warn=1 on debug).
 	run_vm "$flavor" "$kdir" "$work/2" minimal "${mods[@]}" -- "$sd/11-fatal.sh" "$sd/12-never-runs.sh"
 	expect PASS '.* fatal: a result before the kernel dies$' "the result before the kernel died is read"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Self-check, second boot: the kernel dies in the middle of this script
+# Self-check, last boot: the kernel dies in the middle of this script
 # (panic() on the normal kernel; a WARN_ON with panic_on_warn=1 on the
 # debug kernel). The harness must report a failure, quickly, not hang.
 . /tests/lib.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Self-check, second boot: runs after 11-fatal, so never. The harness must
+# Self-check, last boot: runs after 11-fatal, so never. The harness must
 # notice that it ran fewer scripts than it was given.
 . /tests/lib.sh
 check "never-runs: not reached" true
