@@ -136,6 +136,23 @@ cleanup_all() {
 # (init.sh marks the log before each script; nothing ever clears it).
 log_since_start() { kmsg since "${WGRS_MARK:-0}"; }
 
+# The module's object lines (loaded with log_objects=1) since the script
+# started, for leak checks: every peer or keypair created must be
+# destroyed once.
+# objects: those lines as "DEV: Peer|Keypair N created|destroyed".
+objects() {
+	log_since_start | sed -nE 's/^<[0-7]>wireguard_rs: ([^ ]+ (Peer|Keypair) [0-9]+) (created|destroyed)( .*)?$/\1 \3/p'
+}
+# open_objects [KIND]: the objects (of KIND, Peer or Keypair, if given)
+# created and not destroyed exactly once, one a line.
+open_objects() {
+	objects | awk -v kind="${1:-}" 'kind == "" || $2 == kind { k = $1 " " $2 " " $3; o[k] += ($4 == "created") ? 1 : -1 }
+		END { for (k in o) if (o[k] != 0) print k, (o[k] > 0 ? "created, never destroyed" : "destroyed, never created") }'
+}
+no_open_objects() { [ -z "$(open_objects "$@")" ]; }
+# created KIND: how many objects of KIND were created.
+created() { objects | awk -v k="$1" '$2 == k && $4 == "created"' | wc -l; }
+
 # kunit_run KO [ARGS...]: load KO, whose KUnit suites run as it loads
 # (KUnit's module notifier; KTAP in the kernel log), and print each test
 # case as "suite.case ok|not-ok|skip" from that KTAP. A case that KUnit

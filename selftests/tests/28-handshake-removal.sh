@@ -16,19 +16,7 @@ rounds=20 per=24
 load_rs log_objects=1 || { result FAIL "handshake-removal: module loads"; exit 1; }
 tunnel_up wireguard-rs || { result FAIL "handshake-removal: topology"; exit 1; }
 
-# objects: the module's peer lines since the script started, as
-# "DEV Peer N created|destroyed".
-objects() {
-	log_since_start | sed -nE 's/^<[0-7]>wireguard_rs: ([^ ]+) (Peer [0-9]+) (created|destroyed)$/\1 \2 \3/p'
-}
-created() { objects | grep -c ' created$'; }
-# open_peers: peers created and not destroyed exactly once.
-open_peers() {
-	objects | awk '{ o[$1 " " $2 " " $3] += ($4 == "created") ? 1 : -1 }
-		END { for (k in o) if (o[k] != 0) print k, (o[k] > 0 ? "created, never destroyed" : "destroyed, never created") }'
-}
-no_open_peers() { [ -z "$(open_peers)" ]; }
-base=$(created)
+base=$(created Peer)
 
 # The arguments of `wg set` that add round R's peers and remove them
 # (random public keys: any 32 bytes make an initiation; their endpoint is
@@ -67,14 +55,14 @@ echo "    initiations of the batches' peers that went out: $(( $(noports) - np0 
 check_eq "handshake-removal: $rounds batches of $per peers added and removed" $rounds $ok
 # The positive barrier for the absence below: the peers were made.
 check "handshake-removal: $((rounds * per)) peers created (log_objects lines)" \
-	test "$(($(created) - base))" -ge $((rounds * per))
+	test "$(($(created Peer) - base))" -ge $((rounds * per))
 # The tunnel's own peers go with their devices.
 tunnel_down
-wait_for 60 no_open_peers
-if no_open_peers; then
-	result PASS "handshake-removal: every peer created was destroyed ($(created) peers)"
+wait_for 60 no_open_objects Peer
+if no_open_objects Peer; then
+	result PASS "handshake-removal: every peer created was destroyed ($(created Peer) peers)"
 else
 	result FAIL "handshake-removal: every peer created was destroyed"
-	open_peers | sort | head -n 10 | sed 's/^/    /'
+	open_objects Peer | sort | head -n 10 | sed 's/^/    /'
 fi
 check "handshake-removal: the module unloads (within 60 s)" timeout 60 rmmod wireguard_rs

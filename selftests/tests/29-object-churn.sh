@@ -14,20 +14,6 @@ n=10
 load_rs log_objects=1 || { result FAIL "churn: module loads"; exit 1; }
 netns0=$(netns_count)
 
-# objects: the module's peer and keypair lines since the script started,
-# as "DEV: Peer N created|destroyed" (kmsg's level prefix dropped).
-objects() {
-	log_since_start | sed -nE 's/^<[0-7]>wireguard_rs: ([^ ]+ (Peer|Keypair) [0-9]+) (created|destroyed)( .*)?$/\1 \3/p'
-}
-# open_objects: the peers and keypairs created and not destroyed once (or
-# destroyed without being created), one a line.
-open_objects() {
-	objects | awk '{ k = $1 " " $2 " " $3; o[k] += ($4 == "created") ? 1 : -1 }
-		END { for (k in o) if (o[k] != 0) print k, (o[k] > 0 ? "created, never destroyed" : "destroyed, never created") }'
-}
-# created KIND: how many objects of KIND (Peer, Keypair) were created.
-created() { objects | awk -v k="$1" '$2 == k && $4 == "created"' | wc -l; }
-no_open_objects() { [ -z "$(open_objects)" ]; }
 slab_objects() { # slab_objects: objects in use in the module's two caches
 	echo $(( $(slab_in_use wgrs_allowedips_node4) + $(slab_in_use wgrs_allowedips_node6) ))
 }

@@ -14,14 +14,6 @@ rounds=20
 [ "${WGRS_FLAVOR:-}" = debug ] && rounds=8
 load_rs log_objects=1 || { result FAIL "creating-netns-exit: module loads"; exit 1; }
 
-objects() {
-	log_since_start | sed -nE 's/^<[0-7]>wireguard_rs: ([^ ]+) (Peer [0-9]+) (created|destroyed)$/\1 \2 \3/p'
-}
-open_peers() {
-	objects | awk '{ o[$1 " " $2 " " $3] += ($4 == "created") ? 1 : -1 }
-		END { for (k in o) if (o[k] != 0) print k, (o[k] > 0 ? "created, never destroyed" : "destroyed, never created") }'
-}
-no_open_peers() { [ -z "$(open_peers)" ]; }
 # no_wg1: wg1 is gone from ns1.
 no_wg1() { ! ip -n ns1 link show wg1 > /dev/null 2>&1; }
 
@@ -47,11 +39,11 @@ done
 check_eq "creating-netns-exit: $rounds rounds set up" $rounds $up
 check_eq "creating-netns-exit: the tunnel carried a ping in each round (the barrier)" $rounds $flowed
 check_eq "creating-netns-exit: wg1 deleted in each round" $rounds $gone
-wait_for 60 no_open_peers
-if no_open_peers; then
+wait_for 60 no_open_objects Peer
+if no_open_objects Peer; then
 	result PASS "creating-netns-exit: every peer created was destroyed"
 else
 	result FAIL "creating-netns-exit: every peer created was destroyed"
-	open_peers | sort | head -n 10 | sed 's/^/    /'
+	open_objects Peer | sort | head -n 10 | sed 's/^/    /'
 fi
 check "creating-netns-exit: the module unloads (within 60 s)" timeout 60 rmmod wireguard_rs
